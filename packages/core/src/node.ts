@@ -1,0 +1,2 @@
+// Node-only helpers (files on disk). Browser code imports `@gradscope/core` alone.
+export {};

@@ -1,0 +1,85 @@
+import type { OptimizerSpec } from './training.js';
+import type { NumericArray } from './tensor.js';
+
+/**
+ * Optimizer state with torch.optim's buffers: `momentum_buffer` for SGD, `exp_avg` and `exp_avg_sq` for Adam(W).
+ * `slots[slot][paramName]` has the parameter's length; `step` counts the optimizer steps taken.
+ */
+export interface OptimizerState {
+  step: number;
+  slots: Record<string, Record<string, NumericArray>>;
+}
+
+export function createOptimizerState(): OptimizerState {
+  return { step: 0, slots: {} };
+}
+
+export function cloneOptimizerState(state: OptimizerState): OptimizerState {
+  const slots: OptimizerState['slots'] = {};
+  for (const [slot, bufs] of Object.entries(state.slots)) {
+    slots[slot] = {};
+    for (const [name, b] of Object.entries(bufs)) slots[slot][name] = b.slice();
+  }
+  return { step: state.step, slots };
+}
+
+function slot(state: OptimizerState, slotName: string, name: string, like: NumericArray): { buf: NumericArray; fresh: boolean } {
+  const bufs = (state.slots[slotName] ??= {});
+  const existing = bufs[name];
+  if (existing) return { buf: existing, fresh: false };
+  const buf = new (like.constructor as { new (n: number): NumericArray })(like.length);
+  bufs[name] = buf;
+  return { buf, fresh: true };
+}
+
+/**
+ * One optimizer step in place, with torch.optim's equations (arithmetic in float64, stored in the arrays' type).
+ * `grads` are the already clipped gradients; `lr` is the scheduled rate for this step. Increments `state.step`.
+ */
+export function applyOptimizer(
+  spec: OptimizerSpec,
+  state: OptimizerState,
+  params: Record<string, NumericArray>,
+  grads: Record<string, NumericArray>,
+  lr: number,
+): void {
+  state.step += 1;
+  const t = state.step;
+  for (const [name, p] of Object.entries(params)) {
+    const g = grads[name];
+    if (!g) continue;
+    if (spec.type === 'sgd') {
+      const { momentum, dampening, nesterov, weightDecay } = spec;
+      const mom = momentum !== 0 ? slot(state, 'momentum_buffer', name, p) : undefined;
+      for (let i = 0; i < p.length; i++) {
+        let d = g[i]! + weightDecay * p[i]!;
+        if (mom) {
+          const b = mom.fresh ? d : momentum * mom.buf[i]! + (1 - dampening) * d;
+          mom.buf[i] = b;
+          d = nesterov ? d + momentum * mom.buf[i]! : mom.buf[i]!;
+        }
+        p[i] = p[i]! - lr * d;
+      }
+    } else {
+      const [b1, b2] = spec.betas;
+      const m = slot(state, 'exp_avg', name, p).buf;
+      const v = slot(state, 'exp_avg_sq', name, p).buf;
+      const bc1 = 1 - b1 ** t;
+      const bc2Sqrt = Math.sqrt(1 - b2 ** t);
+      const stepSize = lr / bc1;
+      const decoupled = spec.type === 'adamw';
+      for (let i = 0; i < p.length; i++) {
+        let pi = p[i]!;
+        let gi = g[i]!;
+        if (decoupled) pi *= 1 - lr * spec.weightDecay;
+        else gi += spec.weightDecay * pi;
+        const mi = b1 * m[i]! + (1 - b1) * gi;
+        const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        // eps after the square root and the bias correction, as torch.optim.Adam does.
+        p[i] = pi - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bc2Sqrt + spec.eps);
+      }
+    }
+  }
+}
