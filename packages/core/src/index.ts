@@ -11,3 +11,4 @@ export * from './step.js';
 export * from './shapes.js';
 export * from './report.js';
 export * from './backend.js';
+export * from './checkpoint.js';
