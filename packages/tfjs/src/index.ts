@@ -2,3 +2,5 @@ export { createTfjsBackend, type TfjsBackend, type TfjsBackendOptions } from './
 export { type TfjsDevice } from './device.js';
 export { TfjsModel } from './model.js';
 export { tfjsSupports } from './supports.js';
+export { saveLayersModel, toLayersModel } from './export.js';
+export { kerasRecurrentWeights, toTfjsLayout, toTorchLayout, type KerasRecurrentWeights } from './params.js';

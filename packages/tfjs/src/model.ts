@@ -9,6 +9,7 @@ import {
   checkBatch,
   checkInput,
   createOptimizerState,
+  l2Norm,
   paramShapes,
   validateParams,
   type ArchitectureNorms,
@@ -197,7 +198,8 @@ export class TfjsModel implements Model {
   /**
    * One forward + backward pass with tf.valueAndGrads over the weights and, when monitoring, zero probe tensors
    * added to every block output / h_t / c_t (and the input itself), so every gradient of the report comes out
-   * of the same backward pass. Unmonitored passes add no probes and compute no extra norms.
+   * of the same backward pass. Unmonitored passes add no probes and compute no extra norms. The norms are taken
+   * on the host in float64 from one concatenated download (fewer tf ops than norms on the device: see README).
    */
   private async pass(batch: Batch, loss: LossName, monitor: boolean, wantOutput: boolean): Promise<PassResult> {
     const spec = this.spec;
@@ -207,7 +209,8 @@ export class TfjsModel implements Model {
       return t;
     };
     const [batchSize, steps] = batch.input.shape as [number, number];
-    let dead: tf.Tensor | undefined;
+    let output: tf.Tensor | undefined;
+    let activations: tf.Tensor | undefined;
     const result = tf.tidy(() => {
       const x = tf.tensor(batch.input.data, [...batch.input.shape]);
       const target = tf.tensor(batch.target.data, [...batch.target.shape]);
@@ -217,40 +220,43 @@ export class TfjsModel implements Model {
       const withInput = recurrentProbes !== undefined;
       const weights = this.shapes.map(({ name }) => this.variables[name]!);
       const lossOf = (): tf.Scalar => {
-        let output: tf.Tensor;
+        let out: tf.Tensor;
         if (spec.kind === 'residual') {
           const trace = residualForward(spec, this.weights(), x, residualProbes, monitor);
-          if (trace.activations) dead = keep(deadUnitFractions(trace.activations));
-          output = trace.output;
+          if (trace.activations?.length) activations = keep(tf.concat(trace.activations.flat(), 1));
+          out = trace.output;
         } else {
-          output = recurrentForward(spec, this.weights(), x, recurrentProbes);
+          out = recurrentForward(spec, this.weights(), x, recurrentProbes);
         }
-        if (wantOutput) keep(output);
-        return lossTensor(loss, output, target);
+        if (wantOutput) output = keep(out);
+        return lossTensor(loss, out, target);
       };
       // tf.valueAndGrads differentiates with respect to exactly these tensors (by identity): lossOf reads them by closure.
       const { value, grads } = tf.valueAndGrads(lossOf)([...probes, ...(withInput ? [x] : []), ...weights]);
       const weightGrads = grads.slice(probes.length + (withInput ? 1 : 0));
       if (!monitor) return { value, weightGrads };
-      // Every architecture norm in one small vector, so the host reads it with one download.
-      const norms = probes.map((_, i) => tf.sqrt(tf.sum(tf.square(grads[i]!))));
-      const inputNorms = withInput ? [tf.sqrt(tf.sum(tf.square(grads[probes.length]!), [0, 2]))] : [];
-      const normVector = tf.concat([norms.length ? tf.stack(norms) : tf.zeros([0]), ...inputNorms]);
-      return { value, weightGrads, normVector };
+      const flat = grads.slice(0, probes.length + (withInput ? 1 : 0)).map((g) => tf.reshape(g, [-1]));
+      return { value, weightGrads, reportGrads: flat.length ? tf.concat(flat) : undefined };
     });
     try {
       const lossValue = (await result.value.data())[0]!;
       const grads = (await Promise.all(result.weightGrads.map((g) => g.data()))) as Float32Array[];
-      const output = wantOutput ? ((await kept[kept.length - 1]!.data()) as Float32Array) : undefined;
-      if (!result.normVector) return { loss: lossValue, grads, output };
-      const normData = await result.normVector.data();
-      const norms: ArchitectureNorms =
-        spec.kind === 'residual'
-          ? { blockOutputGradNorms: Array.from(normData), deadUnitFractions: Array.from(await dead!.data()) }
-          : recurrentNorms(spec.cell === 'lstm', spec.numLayers, steps, normData);
-      return { loss: lossValue, grads, output, norms };
+      const out = output ? ((await output.data()) as Float32Array) : undefined;
+      if (!monitor) return { loss: lossValue, grads, output: out };
+      const reportGrads = result.reportGrads ? ((await result.reportGrads.data()) as Float32Array) : new Float32Array(0);
+      let norms: ArchitectureNorms;
+      if (spec.kind === 'residual') {
+        const acts = activations ? ((await activations.data()) as Float32Array) : new Float32Array(0);
+        norms = {
+          blockOutputGradNorms: chunkNorms(reportGrads, 0, spec.depth, batchSize * spec.width),
+          deadUnitFractions: deadUnitFractions(acts, batchSize, spec.depth, spec.block.layers * spec.width),
+        };
+      } else {
+        norms = recurrentNorms(spec.cell === 'lstm', spec.numLayers, steps, batchSize, spec.hiddenSize, spec.inputSize, reportGrads);
+      }
+      return { loss: lossValue, grads, output: out, norms };
     } finally {
-      tf.dispose([result.value, ...result.weightGrads, ...(result.normVector ? [result.normVector] : []), ...kept]);
+      tf.dispose([result.value, ...result.weightGrads, ...(result.reportGrads ? [result.reportGrads] : []), ...kept]);
     }
   }
 
@@ -268,13 +274,29 @@ export class TfjsModel implements Model {
   }
 }
 
-/** Splits the downloaded norm vector: hidden grid, then cell grid (LSTM), then the input's per-step norms. */
-function recurrentNorms(lstm: boolean, layers: number, steps: number, data: ArrayLike<number>): ArchitectureNorms {
-  let at = 0;
-  const grid = (): number[][] =>
-    Array.from({ length: layers }, () => Array.from({ length: steps }, () => data[at++]!));
-  const hiddenGradNorms = grid();
-  const cellGradNorms = lstm ? grid() : undefined;
-  const inputGradNorms = Array.from({ length: steps }, () => data[at++]!);
+/** L2 norms (float64) of `count` consecutive chunks of `size` values starting at `offset`. */
+function chunkNorms(data: Float32Array, offset: number, count: number, size: number): number[] {
+  return Array.from({ length: count }, (_, i) => l2Norm(data.subarray(offset + i * size, offset + (i + 1) * size)));
+}
+
+/**
+ * The recurrent report from the concatenated probe gradients: `[layer][t]` dL/dh_t chunks, then dL/dc_t (LSTM),
+ * then dL/dx `[batch, T, inputSize]`, whose per-step norms are taken over batch and features.
+ */
+function recurrentNorms(lstm: boolean, layers: number, steps: number, batch: number, hidden: number, inputSize: number, data: Float32Array): ArchitectureNorms {
+  const chunk = batch * hidden;
+  const grid = (offset: number): number[][] =>
+    Array.from({ length: layers }, (_, k) => chunkNorms(data, offset + k * steps * chunk, steps, chunk));
+  const hiddenGradNorms = grid(0);
+  const cellGradNorms = lstm ? grid(layers * steps * chunk) : undefined;
+  const inputStart = (lstm ? 2 : 1) * layers * steps * chunk;
+  const inputSq = new Float64Array(steps);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const base = inputStart + (b * steps + t) * inputSize;
+      for (let i = 0; i < inputSize; i++) inputSq[t] = inputSq[t]! + data[base + i]! ** 2;
+    }
+  }
+  const inputGradNorms = Array.from(inputSq, Math.sqrt);
   return cellGradNorms ? { hiddenGradNorms, cellGradNorms, inputGradNorms } : { hiddenGradNorms, inputGradNorms };
 }

@@ -62,7 +62,8 @@ export function recurrentForward(spec: RecurrentSpec, w: WeightTensors, x: tf.Te
     // The input projection of every timestep in one matMul; the recurrence then needs one matMul per step.
     const inF = seq.shape[2]!;
     const projected = tf.reshape(tf.add(tf.matMul(tf.reshape(seq, [batch * steps, inF]) as tf.Tensor2D, name('weight_ih') as tf.Tensor2D), name('bias_ih')), [batch, steps, gates]);
-    const xps = tf.unstack(projected, 1);
+    // tfjs' Unpack gradient fails for a single output, so T = 1 reshapes instead.
+    const xps = steps === 1 ? [tf.reshape(projected, [batch, gates])] : tf.unstack(projected, 1);
     // Zero initial state. Multiplying it by W_hh costs one small matMul per layer but keeps W_hh on the tape even
     // when T = 1 (tf.grads refuses an input that does not reach the loss).
     const zero = tf.zeros([batch, spec.hiddenSize]);

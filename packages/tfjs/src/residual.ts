@@ -56,14 +56,19 @@ export function residualForward(spec: ResidualSpec, w: WeightTensors, x: tf.Tens
   return activations ? { output, activations } : { output };
 }
 
-/** Per block, the fraction of its activation units that are zero for every example of the batch (a scalar tensor each). */
-export function deadUnitFractions(activations: readonly (readonly tf.Tensor[])[]): tf.Tensor {
-  if (activations.length === 0) return tf.zeros([0]);
-  return tf.stack(
-    activations.map((layers) => {
-      const dead = layers.map((a) => tf.sum(tf.cast(tf.equal(tf.max(tf.abs(a), 0), 0), 'float32')));
-      const units = layers.reduce((n, a) => n + a.shape[1]!, 0);
-      return tf.div(tf.addN(dead), units);
-    }),
-  );
+/**
+ * Per block, the fraction of its activation units that are zero for every example of the batch. `activations`
+ * is `[batch, depth * unitsPerBlock]` (every block's activations side by side), read back from the device.
+ */
+export function deadUnitFractions(activations: Float32Array, batch: number, depth: number, unitsPerBlock: number): number[] {
+  const units = depth * unitsPerBlock;
+  return Array.from({ length: depth }, (_, block) => {
+    let dead = 0;
+    for (let u = block * unitsPerBlock; u < (block + 1) * unitsPerBlock; u++) {
+      let b = 0;
+      while (b < batch && activations[b * units + u] === 0) b++;
+      if (b === batch) dead++;
+    }
+    return dead / unitsPerBlock;
+  });
 }
