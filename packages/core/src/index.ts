@@ -17,3 +17,4 @@ export * from './init.js';
 export * from './safetensors.js';
 export * from './params-json.js';
 export * from './params-io.js';
+export * from './checkpoint-io.js';
