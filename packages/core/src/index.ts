@@ -12,3 +12,4 @@ export * from './shapes.js';
 export * from './report.js';
 export * from './backend.js';
 export * from './checkpoint.js';
+export * from './monitor/index.js';
