@@ -12,4 +12,7 @@ export * from './shapes.js';
 export * from './report.js';
 export * from './backend.js';
 export * from './checkpoint.js';
+export * from './random.js';
+export * from './init.js';
+export * from './safetensors.js';
 export * from './monitor/index.js';
