@@ -16,3 +16,4 @@ export * from './random.js';
 export * from './init.js';
 export * from './safetensors.js';
 export * from './monitor/index.js';
+export * from './tasks/index.js';
