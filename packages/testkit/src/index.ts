@@ -1,2 +1,1 @@
-// Filled in by its issue; see README.md.
-export {};
+export * from './goldens/index.js';
