@@ -295,10 +295,10 @@ def keras_lstm_case():
             "input": tensor_json(x), "losses": [],
             "source": "keras/src/layers/rnn/lstm_test.py test_correctness (float32 last-step output "
                       + json.dumps(KERAS_LAST_STEP) + ")"}
-    targets = {"mse": torch.full((3, 3), 0.5, dtype=torch.float64),
-               "crossEntropy": torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64)}
-    for loss_name in LOSSES:
-        output, result = recurrent_results(model, x, targets[loss_name], loss_name)
+    # mse only: with constant weights every unit is equal, so a crossEntropy gradient (which sums to zero over the
+    # classes) cancels exactly in W^T g and the earlier dL/dh_t are float64 rounding noise (~1e-21), not a golden.
+    for loss_name in ("mse",):
+        output, result = recurrent_results(model, x, torch.full((3, 3), 0.5, dtype=torch.float64), loss_name)
         case["output"] = tensor_json(output)
         case["losses"].append(result)
     for b, expected in enumerate(KERAS_LAST_STEP):
