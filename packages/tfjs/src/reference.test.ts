@@ -1,4 +1,5 @@
 import {
+  createAddingTask,
   createRng,
   initParams,
   parseSpec,
@@ -65,34 +66,19 @@ describe.each<{ device: TfjsDevice; picked: typeof cases }>([
   });
 });
 
-/** DESIGN.md's adding problem: values U(0,1), markers at one position in [0, T/2) and one in [T/2, T). */
-function addingBatch(size: number, steps: number, seed: number): Batch {
-  const rng = createRng(seed);
-  const input = new Float32Array(size * steps * 2);
-  const target = new Float32Array(size);
-  for (let b = 0; b < size; b++) {
-    for (let t = 0; t < steps; t++) input[(b * steps + t) * 2] = rng.uniform();
-    const marks = [rng.int(steps / 2), steps / 2 + rng.int(steps / 2)];
-    for (const t of marks) {
-      input[(b * steps + t) * 2 + 1] = 1;
-      target[b] = target[b]! + input[(b * steps + t) * 2]!;
-    }
-  }
-  return { input: { shape: [size, steps, 2], data: input }, target: { shape: [size, 1], data: target } };
-}
-
 describe('training agrees with the reference', () => {
   it('20 Adam steps with clip_grad_norm of an LSTM on the adding problem follow the reference loss within 1e-4 per step', async () => {
     const spec = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 16, outputSize: 1 });
     const params = initParams(spec, { seed: 1 });
     const config = parseTrainingConfig({ optimizer: { type: 'adam', lr: 1e-2 }, clip: { type: 'norm', maxNorm: 1 } });
+    const task = createAddingTask({ T: 20, seed: 5 });
     const reference = createReferenceBackend();
     const tfjs = await createTfjsBackend();
     const [want, got] = [await reference.createModel(spec, params), await tfjs.createModel(spec, params)];
     want.configureTraining(config);
     got.configureTraining(config);
     for (let step = 0; step < 20; step++) {
-      const batch = addingBatch(16, 20, 100 + step);
+      const batch = task.trainBatch(16, step);
       const [a, b] = [await want.trainStep(batch), await got.trainStep(batch, { report: step % 5 === 0 })];
       expect(Math.abs(b.loss - a.loss) / a.loss, `step ${step + 1}: ${b.loss} vs ${a.loss}`).toBeLessThanOrEqual(1e-4);
       expect(b.clipCoef).toBeCloseTo(a.clipCoef, 4);
