@@ -2,10 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { NotSupportedError, initParams, parseSpec, relativeError, type NetworkSpecInput, type Tensor } from '@gradscope/core';
+import { initParams, parseSpec, relativeError, type NetworkSpecInput, type Tensor } from '@gradscope/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTfjsBackend, type TfjsBackend } from './backend.js';
 import { saveLayersModel, toLayersModel } from './export.js';
+import { TorchGRU } from './torch-gru-layer.js';
 
 let backend: TfjsBackend;
 beforeAll(async () => {
@@ -35,6 +36,7 @@ const specs: [string, NetworkSpecInput, number[]][] = [
   ['residual tanh', { kind: 'residual', inputSize: 3, outputSize: 2, width: 6, depth: 2, block: { activation: 'tanh' } }, [5, 3]],
   ['lstm 2 layers', { kind: 'recurrent', cell: 'lstm', inputSize: 3, hiddenSize: 5, numLayers: 2, outputSize: 2 }, [4, 7, 3]],
   ['tanh rnn 2 layers', { kind: 'recurrent', cell: 'rnn', inputSize: 3, hiddenSize: 5, numLayers: 2, outputSize: 2 }, [4, 7, 3]],
+  ['gru 2 layers (TorchGRU layer)', { kind: 'recurrent', cell: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, outputSize: 2 }, [4, 7, 3]],
 ];
 
 describe('toLayersModel', () => {
@@ -59,16 +61,20 @@ describe('toLayersModel', () => {
     model.dispose();
   });
 
-  it('refuses a GRU with a NotSupportedError that says why', () => {
-    const spec = parseSpec({ kind: 'recurrent', cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 1 });
-    const call = (): unknown => toLayersModel(spec, initParams(spec, { seed: 0 }));
-    expect(call).toThrow(NotSupportedError);
-    expect(call).toThrow(/reset_after/);
+  it('exports a GRU through the registered TorchGRU layer, not tfjs-layers’ GRU (which cannot compute PyTorch’s)', () => {
+    const spec = parseSpec(specs[7]![1]);
+    const model = toLayersModel(spec, initParams(spec, { seed: 1 }));
+    const gru = model.getLayer('gru_l0');
+    expect(gru).toBeInstanceOf(TorchGRU);
+    expect(gru.getClassName()).toBe('GradscopeTorchGRU');
+    expect(gru.getWeights().map((w) => w.shape)).toEqual([[3, 15], [5, 15], [15], [15]]);
+    expect(model.layers.some((l) => l.getClassName() === 'GRU')).toBe(false);
+    model.dispose();
   });
 });
 
 describe('saveLayersModel', () => {
-  it.each([specs[0]!, specs[5]!])('%s: writes model.json + weights.bin that plain tfjs loads back with the same predictions', async (_, raw, inputShape) => {
+  it.each([specs[0]!, specs[5]!, specs[7]!])('%s: writes model.json + weights.bin that plain tfjs loads back with the same predictions', async (_, raw, inputShape) => {
     const spec = parseSpec(raw);
     const model = toLayersModel(spec, initParams(spec, { seed: 5 }));
     const input = randomInput(inputShape, 3);

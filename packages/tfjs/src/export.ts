@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { NotSupportedError, validateParams, type Activation, type NetworkSpec, type ParamSet, type RecurrentSpec, type ResidualSpec, type Tensor } from '@gradscope/core';
-import { TFJS_BACKEND_NAME } from './device.js';
+import { validateParams, type Activation, type NetworkSpec, type ParamSet, type RecurrentSpec, type ResidualSpec, type Tensor } from '@gradscope/core';
 import { kerasRecurrentWeights, toTfjsLayout } from './params.js';
+import { TorchGRU } from './torch-gru-layer.js';
 
 type SymbolicTensor = tf.SymbolicTensor;
 
@@ -52,14 +52,6 @@ function residualModel(spec: ResidualSpec, params: ParamSet): tf.LayersModel {
 }
 
 function recurrentModel(spec: RecurrentSpec, params: ParamSet): tf.LayersModel {
-  if (spec.cell === 'gru') {
-    throw new NotSupportedError(
-      TFJS_BACKEND_NAME,
-      'exporting a GRU to a tf.LayersModel',
-      "PyTorch's GRU applies the reset gate after the recurrent matMul (reset_after, with a separate b_hn) and tfjs-layers' GRU " +
-        'rejects reset_after=true, so a tf.layers.gru would compute a different function; use the ONNX export for GRUs',
-    );
-  }
   const cell = spec.cell;
   const pending: (() => void)[] = [];
   const input = tf.input({ shape: [null, spec.inputSize], name: 'input' });
@@ -73,6 +65,14 @@ function recurrentModel(spec: RecurrentSpec, params: ParamSet): tf.LayersModel {
       recurrentInitializer: 'zeros' as const,
       name: `${cell}_l${k}`,
     };
+    if (cell === 'gru') {
+      // tfjs-layers' GRU rejects reset_after, so it cannot compute PyTorch's GRU: a registered layer that does.
+      const layer = new TorchGRU({ units: spec.hiddenSize, returnSequences: common.returnSequences, name: common.name });
+      h = layer.apply(h) as SymbolicTensor;
+      const get = (n: string): Tensor => params[`gru.${n}_l${k}`]!;
+      pending.push(() => setWeights(layer, [toTfjsLayout(get('weight_ih')), toTfjsLayout(get('weight_hh')), get('bias_ih'), get('bias_hh')]));
+      continue;
+    }
     // recurrentActivation is tfjs' hardSigmoid by default: PyTorch's LSTM gates use the exact sigmoid.
     const layer = cell === 'lstm' ? tf.layers.lstm({ ...common, recurrentActivation: 'sigmoid', unitForgetBias: false }) : tf.layers.simpleRNN(common);
     h = layer.apply(h) as SymbolicTensor;
@@ -86,8 +86,9 @@ function recurrentModel(spec: RecurrentSpec, params: ParamSet): tf.LayersModel {
 }
 
 /**
- * A standard `tf.LayersModel` (dense / add / lstm / simpleRNN layers with explicit activations) computing the
- * same function as the spec with these (PyTorch-layout) parameters. GRUs throw `NotSupportedError` (see README).
+ * A `tf.LayersModel` computing the same function as the spec with these (PyTorch-layout) parameters: standard
+ * dense / add / leakyReLU / lstm / simpleRNN layers with explicit activations; a GRU uses the registered
+ * `TorchGRU` layer (tfjs-layers' own GRU cannot express PyTorch's reset-after GRU).
  */
 export function toLayersModel(spec: NetworkSpec, params: ParamSet): tf.LayersModel {
   const ordered = validateParams(spec, params);

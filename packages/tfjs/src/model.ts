@@ -31,7 +31,7 @@ import {
 import { TFJS_BACKEND_NAME, activateDevice, type TfjsDevice } from './device.js';
 import { tfjsShape, toTfjsLayout, toTorchLayout } from './params.js';
 import { createRecurrentProbes, recurrentForward } from './recurrent.js';
-import { deadUnitFractions, residualForward, type WeightTensors } from './residual.js';
+import { deadUnitFractions, residualForward } from './residual.js';
 import { tfjsSupports } from './supports.js';
 import { checkLabels, lossTensor } from './train.js';
 
@@ -187,12 +187,8 @@ export class TfjsModel implements Model {
     checkLabels(loss, batch.target, this.spec.outputSize);
   }
 
-  private weights(): WeightTensors {
-    return this.variables;
-  }
-
   private run(x: tf.Tensor): { output: tf.Tensor } {
-    return this.spec.kind === 'residual' ? residualForward(this.spec, this.weights(), x) : { output: recurrentForward(this.spec, this.weights(), x) };
+    return this.spec.kind === 'residual' ? residualForward(this.spec, this.variables, x) : { output: recurrentForward(this.spec, this.variables, x) };
   }
 
   /**
@@ -222,11 +218,11 @@ export class TfjsModel implements Model {
       const lossOf = (): tf.Scalar => {
         let out: tf.Tensor;
         if (spec.kind === 'residual') {
-          const trace = residualForward(spec, this.weights(), x, residualProbes, monitor);
+          const trace = residualForward(spec, this.variables, x, residualProbes, monitor);
           if (trace.activations?.length) activations = keep(tf.concat(trace.activations.flat(), 1));
           out = trace.output;
         } else {
-          out = recurrentForward(spec, this.weights(), x, recurrentProbes);
+          out = recurrentForward(spec, this.variables, x, recurrentProbes);
         }
         if (wantOutput) output = keep(out);
         return lossTensor(loss, out, target);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { gateCount, type RecurrentSpec } from '@gradscope/core';
+import { gateCount, type CellType, type RecurrentSpec } from '@gradscope/core';
 import { linear, type WeightTensors } from './residual.js';
 
 /**
@@ -27,8 +27,8 @@ interface CellState {
  * One step of a PyTorch cell. `xp` is `x_t · W_ih + b_ih` and `hp` is `h_{t-1} · W_hh + b_hh`, both `[batch, G*H]`
  * in PyTorch's gate order.
  */
-function cellStep(spec: RecurrentSpec, xp: tf.Tensor, hp: tf.Tensor, prev: CellState, cellProbe: tf.Tensor | undefined): CellState {
-  switch (spec.cell) {
+function cellStep(cell: CellType, xp: tf.Tensor, hp: tf.Tensor, prev: CellState, cellProbe: tf.Tensor | undefined): CellState {
+  switch (cell) {
     case 'rnn':
       return { h: tf.tanh(tf.add(xp, hp)) };
     case 'lstm': {
@@ -49,35 +49,53 @@ function cellStep(spec: RecurrentSpec, xp: tf.Tensor, hp: tf.Tensor, prev: CellS
   }
 }
 
+/** One layer's weights in tfjs layout: kernels `[in, G*H]` and `[H, G*H]`, PyTorch's two biases `[G*H]`. */
+export interface CellWeights {
+  readonly kernel: tf.Tensor;
+  readonly recurrentKernel: tf.Tensor;
+  readonly inputBias: tf.Tensor;
+  readonly recurrentBias: tf.Tensor;
+}
+
+/** Probes of one layer, indexed by timestep. */
+interface LayerProbes {
+  readonly hidden?: readonly tf.Tensor[];
+  readonly cell?: readonly tf.Tensor[];
+}
+
+/** One recurrent layer over `[batch, T, in]` from a zero state: h_t for every step. */
+export function recurrentLayer(cell: CellType, hiddenSize: number, w: CellWeights, seq: tf.Tensor, probes: LayerProbes = {}): tf.Tensor[] {
+  const [batch, steps, inF] = seq.shape as [number, number, number];
+  const gates = gateCount(cell) * hiddenSize;
+  // The input projection of every timestep in one matMul; the recurrence then needs one matMul per step.
+  const projected = tf.reshape(tf.add(tf.matMul(tf.reshape(seq, [batch * steps, inF]) as tf.Tensor2D, w.kernel as tf.Tensor2D), w.inputBias), [batch, steps, gates]);
+  // tfjs' Unpack gradient fails for a single output, so T = 1 reshapes instead.
+  const xps = steps === 1 ? [tf.reshape(projected, [batch, gates])] : tf.unstack(projected, 1);
+  // Zero initial state. Multiplying it by W_hh costs one small matMul but keeps W_hh on the tape even when
+  // T = 1 (tf.grads refuses an input that does not reach the loss).
+  const zero = tf.zeros([batch, hiddenSize]);
+  let state: CellState = cell === 'lstm' ? { h: zero, c: zero } : { h: zero };
+  const hs: tf.Tensor[] = [];
+  for (let t = 0; t < steps; t++) {
+    const hp = tf.add(tf.matMul(state.h as tf.Tensor2D, w.recurrentKernel as tf.Tensor2D), w.recurrentBias);
+    state = cellStep(cell, xps[t]!, hp, state, probes.cell?.[t]);
+    const probe = probes.hidden?.[t];
+    if (probe) state.h = tf.add(state.h, probe);
+    hs.push(state.h);
+  }
+  return hs;
+}
+
 /** Forward pass of stacked cells over batch-first `[batch, T, inputSize]`, Linear readout of the top layer's last h. */
 export function recurrentForward(spec: RecurrentSpec, w: WeightTensors, x: tf.Tensor, probes?: RecurrentProbes): tf.Tensor {
-  const [batch, steps] = x.shape as [number, number, number];
-  const gates = gateCount(spec.cell) * spec.hiddenSize;
   let seq = x;
-  let last: tf.Tensor | undefined;
+  let hs: tf.Tensor[] = [];
   for (let k = 0; k < spec.numLayers; k++) {
     const name = (p: string): tf.Tensor => w[`${spec.cell}.${p}_l${k}`]!;
-    const whh = name('weight_hh') as tf.Tensor2D;
-    const bhh = name('bias_hh');
-    // The input projection of every timestep in one matMul; the recurrence then needs one matMul per step.
-    const inF = seq.shape[2]!;
-    const projected = tf.reshape(tf.add(tf.matMul(tf.reshape(seq, [batch * steps, inF]) as tf.Tensor2D, name('weight_ih') as tf.Tensor2D), name('bias_ih')), [batch, steps, gates]);
-    // tfjs' Unpack gradient fails for a single output, so T = 1 reshapes instead.
-    const xps = steps === 1 ? [tf.reshape(projected, [batch, gates])] : tf.unstack(projected, 1);
-    // Zero initial state. Multiplying it by W_hh costs one small matMul per layer but keeps W_hh on the tape even
-    // when T = 1 (tf.grads refuses an input that does not reach the loss).
-    const zero = tf.zeros([batch, spec.hiddenSize]);
-    let state: CellState = spec.cell === 'lstm' ? { h: zero, c: zero } : { h: zero };
-    const hs: tf.Tensor[] = [];
-    for (let t = 0; t < steps; t++) {
-      const hp = tf.add(tf.matMul(state.h as tf.Tensor2D, whh), bhh);
-      state = cellStep(spec, xps[t]!, hp, state, probes?.cell?.[k]?.[t]);
-      const probe = probes?.hidden[k]?.[t];
-      if (probe) state.h = tf.add(state.h, probe);
-      hs.push(state.h);
-    }
-    last = state.h;
+    const weights = { kernel: name('weight_ih'), recurrentKernel: name('weight_hh'), inputBias: name('bias_ih'), recurrentBias: name('bias_hh') };
+    const layerProbes = probes ? { hidden: probes.hidden[k], cell: probes.cell?.[k] } : {};
+    hs = recurrentLayer(spec.cell, spec.hiddenSize, weights, seq, layerProbes);
     if (k < spec.numLayers - 1) seq = tf.stack(hs, 1);
   }
-  return linear(last!, w, 'fc');
+  return linear(hs.at(-1)!, w, 'fc');
 }
