@@ -143,3 +143,45 @@ residual('residual-tanh', {'kind': 'residual', 'inputSize': 3, 'outputSize': 2, 
 recurrent('lstm-2x7', {'kind': 'recurrent', 'cell': 'lstm', 'inputSize': 3, 'hiddenSize': 7, 'numLayers': 2, 'outputSize': 2}, 4, 9, 'mse')
 recurrent('gru-2x5', {'kind': 'recurrent', 'cell': 'gru', 'inputSize': 2, 'hiddenSize': 5, 'numLayers': 2, 'outputSize': 3}, 3, 8, 'crossEntropy')
 recurrent('rnn-1x6', {'kind': 'recurrent', 'cell': 'rnn', 'inputSize': 2, 'hiddenSize': 6, 'numLayers': 1, 'outputSize': 1}, 5, 12, 'mse')
+
+
+def trajectory(name, steps=20, batch=8, T=10, H=8):
+    """20 Adam steps with clip_grad_norm_(1.0) on an LSTM learning the adding problem: the loss before each step."""
+    g = torch.Generator().manual_seed(zlib.crc32(name.encode()))
+    spec = {'kind': 'recurrent', 'cell': 'lstm', 'inputSize': 2, 'hiddenSize': H, 'numLayers': 1, 'outputSize': 1}
+    torch.manual_seed(zlib.crc32(name.encode()))
+    lstm = torch.nn.LSTM(2, H, batch_first=True)
+    fc = torch.nn.Linear(H, 1)
+    with torch.no_grad():
+        for p in list(lstm.parameters()) + list(fc.parameters()):
+            p.copy_(p.float().double())
+    initial = {**{f'lstm.{k}': v.clone() for k, v in lstm.state_dict().items()},
+               **{f'fc.{k}': v.clone() for k, v in fc.state_dict().items()}}
+    params = list(lstm.parameters()) + list(fc.parameters())
+    opt = torch.optim.Adam(params, lr=1e-2)
+    batches, losses = [], []
+    for _ in range(steps):
+        x = torch.zeros(batch, T, 2)
+        x[:, :, 0] = torch.rand(batch, T, generator=g).float().double()
+        first = torch.randint(0, T // 2, (batch,), generator=g)
+        second = torch.randint(T // 2, T, (batch,), generator=g)
+        x[torch.arange(batch), first, 1] = 1
+        x[torch.arange(batch), second, 1] = 1
+        y = (x[:, :, 0] * x[:, :, 1]).sum(1, keepdim=True)
+        batches.append({'input': tensor_json(x), 'target': tensor_json(y)})
+        opt.zero_grad()
+        out, _ = lstm(x)
+        loss = torch.nn.functional.mse_loss(fc(out[:, -1]), y)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        losses.append(float(loss))
+    doc = {'about': 'PyTorch 1.13 float64; written by packages/brain/scripts/make-torch-fixtures.py',
+           'spec': spec, 'params': {k: tensor_json(v) for k, v in initial.items()},
+           'config': {'loss': 'mse', 'optimizer': {'type': 'adam', 'lr': 1e-2}, 'clip': {'type': 'norm', 'maxNorm': 1.0}},
+           'batches': batches, 'losses': losses}
+    with open(os.path.join(OUT, f'torch-{name}.json'), 'w') as f:
+        json.dump(doc, f)
+
+
+trajectory('trajectory-lstm-adam-clip')

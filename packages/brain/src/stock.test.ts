@@ -1,0 +1,64 @@
+import { parseSpec, relativeError } from '@gradscope/core';
+import { describe, expect, it } from 'vitest';
+import { addingBatch, torchDefaultParams } from './__fixtures__/local.js';
+import { createBrainBackend } from './backend.js';
+
+const lstm = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 32, outputSize: 1 });
+const norm = (a: Float32Array): number => Math.hypot(...a);
+
+describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
+  it('declares its own semantics and no residual nets or GRU', async () => {
+    const backend = createBrainBackend({ flavor: 'stock' });
+    expect(backend.supports.semantics).toBe('brainjs-stock');
+    expect(backend.name).toBe('brain-stock');
+    const gru = parseSpec({ kind: 'recurrent', cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 1 });
+    await expect(backend.createModel(gru, torchDefaultParams(gru, 0))).rejects.toThrow('brain-stock backend does not support recurrent cell "gru"');
+  });
+
+  it('equals the standard LSTM for one step (c_0 = h_0 = 0), so the weights correspond', async () => {
+    const params = torchDefaultParams(lstm, 7);
+    const batch = addingBatch(8, 1, 7);
+    const faithful = await (await createBrainBackend().createModel(lstm, params)).computeGradients(batch, 'mse');
+    const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(lstm, params)).computeGradients(batch, 'mse');
+    expect(relativeError(stock.output.data, faithful.output.data)).toBeLessThan(1e-5);
+    for (const name of ['lstm.weight_ih_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'fc.weight', 'fc.bias']) {
+      expect(relativeError(stock.grads[name]!.data, faithful.grads[name]!.data), name).toBeLessThan(1e-4);
+    }
+  });
+
+  it('at T=20 its gradient vanishes orders of magnitude faster than a standard LSTM with the same weights', async () => {
+    const params = torchDefaultParams(lstm, 1);
+    const batch = addingBatch(32, 20, 2);
+    const faithful = await (await createBrainBackend().createModel(lstm, params)).computeGradients(batch, 'mse');
+    const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(lstm, params)).computeGradients(batch, 'mse');
+    const [fh, sh] = [faithful.hiddenGradNorms![0]!, stock.hiddenGradNorms![0]!];
+    // the readout sees the same last step...
+    expect(Math.abs(sh[19]! - fh[19]!) / fh[19]!).toBeLessThan(0.05);
+    // ...but 19 steps back brain.js's LSTM keeps far less of it: no separate cell state to carry it
+    expect(sh[0]! / fh[0]!).toBeLessThan(1e-2);
+    expect(stock.inputGradNorms![0]! / faithful.inputGradNorms![0]!).toBeLessThan(1e-3);
+    // and the bias gradient is only step 0's contribution (brain.js's add backprop overwrites it each step)
+    expect(norm(stock.grads['lstm.bias_ih_l0']!.data) / norm(faithful.grads['lstm.bias_ih_l0']!.data)).toBeLessThan(1e-6);
+  });
+
+  it("uses brain.js's ReLU RNN cell, which differs from the tanh RNN", async () => {
+    const rnn = parseSpec({ kind: 'recurrent', cell: 'rnn', inputSize: 2, hiddenSize: 8, outputSize: 1 });
+    const params = torchDefaultParams(rnn, 9);
+    const batch = addingBatch(4, 3, 9);
+    const faithful = await (await createBrainBackend().createModel(rnn, params)).forward(batch.input);
+    const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(rnn, params)).forward(batch.input);
+    expect(relativeError(stock.data, faithful.data)).toBeGreaterThan(1e-3);
+  });
+
+  it('trains with gradscope optimizers and reports a per-timestep grid', async () => {
+    const model = await createBrainBackend({ flavor: 'stock' }).createModel(lstm, torchDefaultParams(lstm, 3));
+    model.configureTraining({ loss: 'mse', optimizer: { type: 'adam', lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, schedule: { type: 'constant' } });
+    const first = await model.trainStep(addingBatch(16, 10, 0), { report: true });
+    expect(first.report!.hiddenGradNorms).toHaveLength(1);
+    expect(first.report!.hiddenGradNorms![0]).toHaveLength(10);
+    expect(first.report!.cellGradNorms![0]).toHaveLength(10);
+    let last = first.loss;
+    for (let s = 1; s < 30; s++) last = (await model.trainStep(addingBatch(16, 10, s))).loss;
+    expect(last).toBeLessThan(first.loss);
+  });
+});
