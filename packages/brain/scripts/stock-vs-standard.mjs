@@ -1,0 +1,52 @@
+// brain.js's own LSTM (stock flavor) next to a standard LSTM (faithful flavor): same weights, same batch of the
+// adding problem (T=20, batch 32, hidden 32, PyTorch default init), sequence-to-one MSE. Build first: `pnpm build`.
+//   node packages/brain/scripts/stock-vs-standard.mjs
+import { paramShapes, parseSpec } from '@gradscope/core';
+import { createBrainBackend } from '../dist/index.js';
+
+function uniform(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const T = 20;
+const B = 32;
+const spec = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 32, outputSize: 1 });
+const r = uniform(1);
+const params = Object.fromEntries(
+  paramShapes(spec).map(({ name, shape }) => {
+    const bound = 1 / Math.sqrt(name.startsWith('fc.') ? 32 : spec.hiddenSize); // PyTorch's default init
+    return [name, { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() * 2 - 1) * bound) }];
+  }),
+);
+const d = uniform(2);
+const input = new Float32Array(B * T * 2);
+const target = new Float32Array(B);
+for (let b = 0; b < B; b++) {
+  for (let t = 0; t < T; t++) input[(b * T + t) * 2] = d();
+  for (const t of [Math.floor(d() * (T / 2)), T / 2 + Math.floor(d() * (T / 2))]) {
+    input[(b * T + t) * 2 + 1] = 1;
+    target[b] += input[(b * T + t) * 2];
+  }
+}
+const batch = { input: { shape: [B, T, 2], data: input }, target: { shape: [B, 1], data: target } };
+
+const run = async (flavor) => (await createBrainBackend({ flavor }).createModel(spec, params)).computeGradients(batch, 'mse');
+const standard = await run('faithful');
+const stock = await run('stock');
+const e = (v) => v.toExponential(2).padStart(9);
+console.log(`loss: standard ${standard.loss.toFixed(4)}, brain.js ${stock.loss.toFixed(4)}\n`);
+console.log('  t   ||dL/dh_t|| standard  brain.js   ||dL/dc_t|| standard  brain.js   ||dL/dx_t|| standard  brain.js');
+for (let t = 0; t < T; t++) {
+  const [h, c, x] = [standard.hiddenGradNorms[0][t], standard.cellGradNorms[0][t], standard.inputGradNorms[t]];
+  const [sh, sc, sx] = [stock.hiddenGradNorms[0][t], stock.cellGradNorms[0][t], stock.inputGradNorms[t]];
+  console.log(`${String(t).padStart(3)}   ${e(h)}            ${e(sh)}   ${e(c)}            ${e(sc)}   ${e(x)}            ${e(sx)}`);
+}
+const norm = (a) => Math.hypot(...a);
+console.log('\n||grad|| per parameter        standard  brain.js');
+for (const name of Object.keys(standard.grads)) console.log(`${name.padEnd(28)} ${e(norm(standard.grads[name].data))} ${e(norm(stock.grads[name].data))}`);
