@@ -1,5 +1,6 @@
-// brain.js's own LSTM (stock flavor) next to a standard LSTM (faithful flavor): same weights, same batch of the
-// adding problem (T=20, batch 32, hidden 32, PyTorch default init), sequence-to-one MSE. Build first: `pnpm build`.
+// brain.js's own LSTM, GRU and RNN cells (stock flavor) next to the standard ones (faithful flavor): same weights,
+// same batch of the adding problem (T=20, batch 32, hidden 32, PyTorch default init), sequence-to-one MSE.
+// Build first: `pnpm build`.
 //   node packages/brain/scripts/stock-vs-standard.mjs
 import { paramShapes, parseSpec } from '@gradscope/core';
 import { createBrainBackend } from '../dist/index.js';
@@ -16,14 +17,7 @@ function uniform(seed) {
 
 const T = 20;
 const B = 32;
-const spec = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 32, outputSize: 1 });
-const r = uniform(1);
-const params = Object.fromEntries(
-  paramShapes(spec).map(({ name, shape }) => {
-    const bound = 1 / Math.sqrt(name.startsWith('fc.') ? 32 : spec.hiddenSize); // PyTorch's default init
-    return [name, { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() * 2 - 1) * bound) }];
-  }),
-);
+const H = 32;
 const d = uniform(2);
 const input = new Float32Array(B * T * 2);
 const target = new Float32Array(B);
@@ -35,18 +29,35 @@ for (let b = 0; b < B; b++) {
   }
 }
 const batch = { input: { shape: [B, T, 2], data: input }, target: { shape: [B, 1], data: target } };
-
-const run = async (flavor) => (await createBrainBackend({ flavor }).createModel(spec, params)).computeGradients(batch, 'mse');
-const standard = await run('faithful');
-const stock = await run('stock');
-const e = (v) => v.toExponential(2).padStart(9);
-console.log(`loss: standard ${standard.loss.toFixed(4)}, brain.js ${stock.loss.toFixed(4)}\n`);
-console.log('  t   ||dL/dh_t|| standard  brain.js   ||dL/dc_t|| standard  brain.js   ||dL/dx_t|| standard  brain.js');
-for (let t = 0; t < T; t++) {
-  const [h, c, x] = [standard.hiddenGradNorms[0][t], standard.cellGradNorms[0][t], standard.inputGradNorms[t]];
-  const [sh, sc, sx] = [stock.hiddenGradNorms[0][t], stock.cellGradNorms[0][t], stock.inputGradNorms[t]];
-  console.log(`${String(t).padStart(3)}   ${e(h)}            ${e(sh)}   ${e(c)}            ${e(sc)}   ${e(x)}            ${e(sx)}`);
-}
+const e = (v) => (v === undefined ? '' : v.toExponential(2)).padStart(9);
 const norm = (a) => Math.hypot(...a);
-console.log('\n||grad|| per parameter        standard  brain.js');
-for (const name of Object.keys(standard.grads)) console.log(`${name.padEnd(28)} ${e(norm(standard.grads[name].data))} ${e(norm(stock.grads[name].data))}`);
+
+for (const cell of ['lstm', 'gru', 'rnn']) {
+  const spec = parseSpec({ kind: 'recurrent', cell, inputSize: 2, hiddenSize: H, outputSize: 1 });
+  const r = uniform(1);
+  const params = Object.fromEntries(
+    paramShapes(spec).map(({ name, shape }) => [
+      name,
+      // PyTorch's default init: U(-1/sqrt(H), 1/sqrt(H)) for the cell, by fan-in (also H) for the readout
+      { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => ((r() * 2 - 1) / Math.sqrt(H))) },
+    ]),
+  );
+  // brain.js's GRU has no b_hn term (PyTorch multiplies it by r): zero it so the weights correspond exactly
+  if (cell === 'gru') params['gru.bias_hh_l0'].data.fill(0, 2 * H, 3 * H);
+  const run = async (flavor) => (await createBrainBackend({ flavor }).createModel(spec, params)).computeGradients(batch, 'mse');
+  const standard = await run('faithful');
+  const stock = await run('stock');
+  const kind = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN (standard: tanh; brain.js: ReLU)' }[cell];
+  console.log(`\n== ${kind}: loss standard ${standard.loss.toFixed(4)}, brain.js ${stock.loss.toFixed(4)}`);
+  console.log(`  t   ||dL/dh_t|| standard  brain.js   ||dL/dx_t|| standard  brain.js${cell === 'lstm' ? '   ||dL/dc_t|| standard  brain.js' : ''}`);
+  for (let t = 0; t < T; t++) {
+    const cols = [
+      `${e(standard.hiddenGradNorms[0][t])}            ${e(stock.hiddenGradNorms[0][t])}`,
+      `${e(standard.inputGradNorms[t])}            ${e(stock.inputGradNorms[t])}`,
+      ...(cell === 'lstm' ? [`${e(standard.cellGradNorms[0][t])}            ${e(stock.cellGradNorms[0][t])}`] : []),
+    ];
+    console.log(`${String(t).padStart(3)}   ${cols.join('   ')}`);
+  }
+  console.log('||grad|| per parameter        standard  brain.js');
+  for (const name of Object.keys(standard.grads)) console.log(`${name.padEnd(28)} ${e(norm(standard.grads[name].data))} ${e(norm(stock.grads[name].data))}`);
+}

@@ -21,7 +21,8 @@ import { BrainModel } from './train.js';
 
 /**
  * `faithful` (default): DESIGN.md's networks (PyTorch semantics) computed by brain.js's matrix engine.
- * `stock`: brain.js's own `LSTMTimeStep` / `RNNTimeStep` cell equations unchanged (not a standard LSTM; ReLU RNN),
+ * `stock`: brain.js's own `LSTMTimeStep` / `GRUTimeStep` / `RNNTimeStep` cell equations unchanged (not a standard
+ * LSTM; reset-before GRU; ReLU RNN),
  * driven with gradscope's sequence-to-one loss; a different model, so excluded from agreement checks.
  */
 export type BrainFlavor = 'faithful' | 'stock';
@@ -55,7 +56,7 @@ export const brainSupports: Record<BrainFlavor, Supports> = {
   stock: {
     semantics: 'brainjs-stock',
     residual: { variants: [], activations: [] },
-    recurrent: { cells: ['lstm', 'rnn'] },
+    recurrent: { cells: ['lstm', 'gru', 'rnn'] },
     ...training,
     report: ['hiddenGradNorms', 'cellGradNorms', 'inputGradNorms'],
   },

@@ -7,12 +7,12 @@ const lstm = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSi
 const norm = (a: Float32Array): number => Math.hypot(...a);
 
 describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
-  it('declares its own semantics and no residual nets or GRU', async () => {
+  it('declares its own semantics and no residual nets', async () => {
     const backend = createBrainBackend({ flavor: 'stock' });
     expect(backend.supports.semantics).toBe('brainjs-stock');
     expect(backend.name).toBe('brain-stock');
-    const gru = parseSpec({ kind: 'recurrent', cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 1 });
-    await expect(backend.createModel(gru, torchDefaultParams(gru, 0))).rejects.toThrow('brain-stock backend does not support recurrent cell "gru"');
+    const residual = parseSpec({ kind: 'residual', inputSize: 2, outputSize: 1, width: 3, depth: 1 });
+    await expect(backend.createModel(residual, torchDefaultParams(residual, 0))).rejects.toThrow('brain-stock backend does not support residual variant "dense"');
   });
 
   it('equals the standard LSTM for one step (c_0 = h_0 = 0), so the weights correspond', async () => {
@@ -39,6 +39,23 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
     expect(stock.inputGradNorms![0]! / faithful.inputGradNorms![0]!).toBeLessThan(1e-3);
     // and the bias gradient is only step 0's contribution (brain.js's add backprop overwrites it each step)
     expect(norm(stock.grads['lstm.bias_ih_l0']!.data) / norm(faithful.grads['lstm.bias_ih_l0']!.data)).toBeLessThan(1e-6);
+  });
+
+  it("brain.js's GRU: same function for one step when b_hn = 0, but no gradient through 1 - z and a vanishing skip path", async () => {
+    const gru = parseSpec({ kind: 'recurrent', cell: 'gru', inputSize: 2, hiddenSize: 8, outputSize: 1 });
+    const params = torchDefaultParams(gru, 1);
+    params['gru.bias_hh_l0']!.data.fill(0, 16, 24); // PyTorch multiplies b_hn by r; brain.js has no such term
+    const grads = async (flavor: 'faithful' | 'stock', steps: number) =>
+      (await createBrainBackend({ flavor }).createModel(gru, params)).computeGradients(addingBatch(32, steps, 2), 'mse');
+    const [f1, s1] = [await grads('faithful', 1), await grads('stock', 1)];
+    expect(relativeError(s1.output.data, f1.output.data)).toBeLessThan(1e-5);
+    const rows = (r: typeof f1, gate: number) => r.grads['gru.weight_ih_l0']!.data.subarray(gate * 16, (gate + 1) * 16);
+    expect(relativeError(rows(s1, 2), rows(f1, 2))).toBeLessThan(1e-4); // candidate n: same gradient
+    expect(norm(rows(f1, 1))).toBeGreaterThan(1e-2); // update gate z: PyTorch's gradient flows through (1 - z) n
+    expect(norm(rows(s1, 1))).toBe(0); // brain.js's cloneNegative has no backprop
+    const [f20, s20] = [await grads('faithful', 20), await grads('stock', 20)];
+    // the reset path's multiplyElement overwrites h_{t-1}'s delta from the z ⊙ h_{t-1} skip path
+    expect(s20.hiddenGradNorms![0]![0]! / f20.hiddenGradNorms![0]![0]!).toBeLessThan(1e-6);
   });
 
   it("uses brain.js's ReLU RNN cell, which differs from the tanh RNN", async () => {

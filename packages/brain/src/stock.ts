@@ -4,16 +4,21 @@ import { BrainEquation, createMatrix, type Equation, type Matrix } from './engin
 import type { BrainNetwork, GradientPass } from './network.js';
 import { withSeededRandom } from './random.js';
 
-type StockNet = InstanceType<typeof recurrent.LSTMTimeStep> | InstanceType<typeof recurrent.RNNTimeStep>;
+type StockNet = InstanceType<typeof recurrent.LSTMTimeStep> | InstanceType<typeof recurrent.GRUTimeStep> | InstanceType<typeof recurrent.RNNTimeStep>;
 type HiddenLayer = Record<string, Matrix>;
 
-/** brain.js's per-gate matrices in PyTorch's gate order (LSTM `i,f,g,o`; its RNN has a single gate). */
+/** brain.js's per-gate matrices in PyTorch's gate order (LSTM `i,f,g,o`; GRU `r,z,n`; its RNN has a single gate). */
 const gateMatrices = {
   lstm: [
     ['inputMatrix', 'inputHidden', 'inputBias'],
     ['forgetMatrix', 'forgetHidden', 'forgetBias'],
     ['cellActivationMatrix', 'cellActivationHidden', 'cellActivationBias'],
     ['outputMatrix', 'outputHidden', 'outputBias'],
+  ],
+  gru: [
+    ['resetGateInputMatrix', 'resetGateHiddenMatrix', 'resetGateBias'],
+    ['updateGateInputMatrix', 'updateGateHiddenMatrix', 'updateGateBias'],
+    ['cellWriteInputMatrix', 'cellWriteHiddenMatrix', 'cellWriteBias'],
   ],
   rnn: [['weight', 'transition', 'bias']],
 } as const;
@@ -29,8 +34,9 @@ interface Unrolled {
 }
 
 /**
- * brain.js's own `LSTMTimeStep` / `RNNTimeStep` cells, unchanged: their hidden-layer matrices and their
- * `getEquation` (brain.js's LSTM keeps no separate cell state; its RNN is ReLU; its add/multiplyElement backprop
+ * brain.js's own `LSTMTimeStep` / `GRUTimeStep` / `RNNTimeStep` cells, unchanged: their hidden-layer matrices and
+ * their `getEquation` (brain.js's LSTM keeps no separate cell state; its GRU applies the reset gate before the
+ * recurrent matrix and passes no gradient through `1 - z`; its RNN is ReLU; its add/multiplyElement backprop
  * overwrites instead of accumulating). Stock `train()` only predicts the next step, so gradscope drives the cells
  * with its own sequence-to-one loss: a Linear readout on the last step (brain.js's `outputConnector`, `output`),
  * one example at a time as brain.js works, gradients summed over the batch of the batch-mean loss.
@@ -44,11 +50,11 @@ export class StockRecurrentNetwork implements BrainNetwork {
   private unrolled: Unrolled | undefined;
 
   constructor(readonly spec: RecurrentSpec) {
-    if (spec.cell === 'gru') throw new Error('the stock flavor has no GRU'); // unreachable: `supports` excludes it
     const options = { inputSize: spec.inputSize, hiddenLayers: Array.from({ length: spec.numLayers }, () => spec.hiddenSize), outputSize: spec.outputSize };
     // Construction draws random weights; seeded, and every weight is replaced by setParams right after.
     this.net = withSeededRandom(0, () => {
-      const net = spec.cell === 'lstm' ? new recurrent.LSTMTimeStep(options) : new recurrent.RNNTimeStep(options);
+      const net =
+        spec.cell === 'lstm' ? new recurrent.LSTMTimeStep(options) : spec.cell === 'gru' ? new recurrent.GRUTimeStep(options) : new recurrent.RNNTimeStep(options);
       net.initialize();
       return net;
     });
