@@ -18,10 +18,11 @@ export function seededUniform(seed: number): () => number {
 export function torchDefaultParams(spec: NetworkSpec, seed: number): ParamSet {
   const rand = seededUniform(seed);
   const out: ParamSet = {};
-  for (const { name, shape } of paramShapes(spec)) {
+  const shapes = paramShapes(spec);
+  const fanIn = (name: string): number => shapes.find((p) => p.name === name.replace(/bias$/, 'weight'))!.shape[1]!;
+  for (const { name, shape } of shapes) {
     const recurrentCell = spec.kind === 'recurrent' && !name.startsWith('fc.');
-    const fan = recurrentCell ? spec.hiddenSize : name.endsWith('.weight') ? shape[1]! : (paramShapes(spec).find((p) => p.name === name.replace(/bias$/, 'weight'))!.shape[1]!);
-    const bound = 1 / Math.sqrt(fan);
+    const bound = 1 / Math.sqrt(recurrentCell ? spec.hiddenSize : fanIn(name));
     out[name] = { shape, data: Float32Array.from({ length: sizeOf(shape) }, () => (rand() * 2 - 1) * bound) };
   }
   return out;
