@@ -3,7 +3,7 @@
 // Residual relu 16 blocks x width 64, batch 64; LSTM H=32 T=20 batch 32 (faithful and stock); Adam; median of runs.
 // Last line: the same residual net on brain.js's layer API (FeedForward), forward + backward only, for comparison.
 import brain from 'brain.js';
-import { parseSpec } from '@gradscope/core';
+import { initParams, parseSpec } from '@gradscope/core';
 import { createBrainBackend } from '../dist/index.js';
 
 function rand(seed) {
@@ -18,30 +18,8 @@ function rand(seed) {
 const r = rand(1);
 const tensor = (shape, scale = 1) => ({ shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() * 2 - 1) * scale) });
 
-function params(spec) {
-  const out = {};
-  const lin = (name, i, o) => {
-    out[`${name}.weight`] = tensor([o, i], 1 / Math.sqrt(i));
-    out[`${name}.bias`] = tensor([o], 1 / Math.sqrt(i));
-  };
-  if (spec.kind === 'residual') {
-    lin('stem', spec.inputSize, spec.width);
-    for (let i = 0; i < spec.depth; i++) lin(`blocks.${i}.0`, spec.width, spec.width);
-    lin('head', spec.width, spec.outputSize);
-  } else {
-    const g = spec.cell === 'lstm' ? 4 : spec.cell === 'gru' ? 3 : 1;
-    const k = 1 / Math.sqrt(spec.hiddenSize);
-    out[`${spec.cell}.weight_ih_l0`] = tensor([g * spec.hiddenSize, spec.inputSize], k);
-    out[`${spec.cell}.weight_hh_l0`] = tensor([g * spec.hiddenSize, spec.hiddenSize], k);
-    out[`${spec.cell}.bias_ih_l0`] = tensor([g * spec.hiddenSize], k);
-    out[`${spec.cell}.bias_hh_l0`] = tensor([g * spec.hiddenSize], k);
-    lin('fc', spec.hiddenSize, spec.outputSize);
-  }
-  return out;
-}
-
 async function time(label, flavor, spec, batch, { warmup = 3, runs = 15, report = false } = {}) {
-  const model = await createBrainBackend({ flavor }).createModel(spec, params(spec));
+  const model = await createBrainBackend({ flavor }).createModel(spec, initParams(spec, { seed: 0 }));
   model.configureTraining({ loss: 'mse', optimizer: { type: 'adam', lr: 1e-3 }, clip: { type: 'norm', maxNorm: 1 } });
   for (let i = 0; i < warmup; i++) await model.trainStep(batch, { report });
   const ms = [];

@@ -2,7 +2,7 @@
 // same batch of the adding problem (T=20, batch 32, hidden 32, PyTorch default init), sequence-to-one MSE.
 // Build first: `pnpm build`.
 //   node packages/brain/scripts/stock-vs-standard.mjs
-import { paramShapes, parseSpec } from '@gradscope/core';
+import { initParams, parseSpec } from '@gradscope/core';
 import { createBrainBackend } from '../dist/index.js';
 
 function uniform(seed) {
@@ -34,14 +34,7 @@ const norm = (a) => Math.hypot(...a);
 
 for (const cell of ['lstm', 'gru', 'rnn']) {
   const spec = parseSpec({ kind: 'recurrent', cell, inputSize: 2, hiddenSize: H, outputSize: 1 });
-  const r = uniform(1);
-  const params = Object.fromEntries(
-    paramShapes(spec).map(({ name, shape }) => [
-      name,
-      // PyTorch's default init: U(-1/sqrt(H), 1/sqrt(H)) for the cell, by fan-in (also H) for the readout
-      { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => ((r() * 2 - 1) / Math.sqrt(H))) },
-    ]),
-  );
+  const params = initParams(spec, { seed: 1 }); // PyTorch's default init
   // brain.js's GRU has no b_hn term (PyTorch multiplies it by r): zero it so the weights correspond exactly
   if (cell === 'gru') params['gru.bias_hh_l0'].data.fill(0, 2 * H, 3 * H);
   const run = async (flavor) => (await createBrainBackend({ flavor }).createModel(spec, params)).computeGradients(batch, 'mse');

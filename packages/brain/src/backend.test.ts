@@ -1,6 +1,6 @@
-import { DisposedError, NotSupportedError, ParamError, parseSpec, ShapeError, BACKEND_SPECIFICATION_VERSION } from '@gradscope/core';
+import { initParams, DisposedError, NotSupportedError, ParamError, parseSpec, ShapeError, BACKEND_SPECIFICATION_VERSION } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
-import { addingBatch, torchDefaultParams } from './__fixtures__/local.js';
+import { addingBatch } from './__fixtures__/local.js';
 import { createBrainBackend } from './backend.js';
 
 const lstm = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 4, numLayers: 2, outputSize: 1 });
@@ -18,15 +18,15 @@ describe('createBrainBackend', () => {
 
   it('refuses what brain.js cannot compute, naming it', async () => {
     const gelu = parseSpec({ kind: 'residual', inputSize: 2, outputSize: 1, width: 3, depth: 1, block: { activation: 'gelu' } });
-    const err = await createBrainBackend().createModel(gelu, torchDefaultParams(gelu, 0)).catch((e: unknown) => e);
+    const err = await createBrainBackend().createModel(gelu, initParams(gelu, { seed: 0 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotSupportedError);
     expect((err as Error).message).toBe('brain backend does not support activation "gelu"');
     const residual = parseSpec({ kind: 'residual', inputSize: 2, outputSize: 1, width: 3, depth: 1 });
-    await expect(createBrainBackend({ flavor: 'stock' }).createModel(residual, torchDefaultParams(residual, 0))).rejects.toThrow(NotSupportedError);
+    await expect(createBrainBackend({ flavor: 'stock' }).createModel(residual, initParams(residual, { seed: 0 }))).rejects.toThrow(NotSupportedError);
   });
 
   it('lists every parameter problem and checks input shapes', async () => {
-    const params = torchDefaultParams(lstm, 0);
+    const params = initParams(lstm, { seed: 0 });
     delete params['fc.bias'];
     params['lstm.weight_hh_l1'] = { shape: [4, 4], data: new Float32Array(16) };
     const err = await createBrainBackend().createModel(lstm, params).catch((e: unknown) => e);
@@ -34,7 +34,7 @@ describe('createBrainBackend', () => {
     expect((err as Error).message).toContain('missing: fc.bias');
     expect((err as Error).message).toContain('lstm.weight_hh_l1: expected shape [16, 4], got [4, 4]');
 
-    const model = await createBrainBackend().createModel(lstm, torchDefaultParams(lstm, 0));
+    const model = await createBrainBackend().createModel(lstm, initParams(lstm, { seed: 0 }));
     await expect(model.forward({ shape: [2, 5, 3], data: new Float32Array(30) })).rejects.toThrow(new ShapeError('input: expected shape [batch, T, 2], got [2, 5, 3]'));
     const batch = addingBatch(2, 5, 0);
     await expect(model.computeGradients({ input: batch.input, target: { shape: [2], data: new Float32Array(2) } }, 'mse')).rejects.toThrow(ShapeError);
@@ -49,7 +49,7 @@ describe('createBrainBackend', () => {
       const results = [];
       for (const flavor of ['faithful', 'stock'] as const) {
         for (let i = 0; i < 2; i++) {
-          const model = await createBrainBackend({ flavor }).createModel(lstm, torchDefaultParams(lstm, 1));
+          const model = await createBrainBackend({ flavor }).createModel(lstm, initParams(lstm, { seed: 1 }));
           results.push(await model.computeGradients(addingBatch(3, 4, 1), 'mse'));
         }
       }
@@ -62,7 +62,7 @@ describe('createBrainBackend', () => {
 
   it('keeps its own copy of the weights and fails after dispose', async () => {
     const backend = createBrainBackend();
-    const params = torchDefaultParams(lstm, 2);
+    const params = initParams(lstm, { seed: 2 });
     const model = await backend.createModel(lstm, params);
     const before = await model.forward(addingBatch(2, 3, 0).input);
     params['fc.bias']!.data.fill(100);

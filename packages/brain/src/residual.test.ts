@@ -1,6 +1,6 @@
-import { parseSpec, relativeError } from '@gradscope/core';
+import { initParams, parseSpec, relativeError } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
-import { seededUniform, torchDefaultParams } from './__fixtures__/local.js';
+import { seededUniform } from './__fixtures__/local.js';
 import { loadTorchFixture } from './__fixtures__/torch.js';
 import { createBrainBackend } from './backend.js';
 
@@ -31,7 +31,7 @@ describe('depth: where the gradient dies', () => {
   })();
   const ratio = async (skip: 'identity' | 'none'): Promise<number> => {
     const spec = parseSpec({ kind: 'residual', inputSize: 8, outputSize: 2, width: 32, depth: 16, block: { activation: 'sigmoid', skip } });
-    const r = await (await createBrainBackend().createModel(spec, torchDefaultParams(spec, 5))).computeGradients(batch, 'mse');
+    const r = await (await createBrainBackend().createModel(spec, initParams(spec, { seed: 5 }))).computeGradients(batch, 'mse');
     const norms = r.blockOutputGradNorms!;
     expect(norms).toHaveLength(16);
     return norms[0]! / norms[15]!;
@@ -47,7 +47,7 @@ describe('depth: where the gradient dies', () => {
 
   it('counts dead ReLU units per block', async () => {
     const spec = parseSpec({ kind: 'residual', inputSize: 2, outputSize: 1, width: 4, depth: 2, block: { activation: 'relu', layers: 1 } });
-    const params = torchDefaultParams(spec, 1);
+    const params = initParams(spec, { seed: 1 });
     // block 0: units 0 and 1 get a bias of -100 (never active); block 1: all units active for positive inputs
     params['blocks.0.0.bias']!.data.set([-100, -100, 0, 0]);
     params['blocks.1.0.weight']!.data.fill(0);

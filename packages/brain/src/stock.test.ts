@@ -1,6 +1,6 @@
-import { parseSpec, relativeError } from '@gradscope/core';
+import { initParams, parseSpec, relativeError } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
-import { addingBatch, torchDefaultParams } from './__fixtures__/local.js';
+import { addingBatch } from './__fixtures__/local.js';
 import { createBrainBackend } from './backend.js';
 
 const lstm = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 32, outputSize: 1 });
@@ -12,11 +12,11 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
     expect(backend.supports.semantics).toBe('brainjs-stock');
     expect(backend.name).toBe('brain-stock');
     const residual = parseSpec({ kind: 'residual', inputSize: 2, outputSize: 1, width: 3, depth: 1 });
-    await expect(backend.createModel(residual, torchDefaultParams(residual, 0))).rejects.toThrow('brain-stock backend does not support residual variant "dense"');
+    await expect(backend.createModel(residual, initParams(residual, { seed: 0 }))).rejects.toThrow('brain-stock backend does not support residual variant "dense"');
   });
 
   it('equals the standard LSTM for one step (c_0 = h_0 = 0), so the weights correspond', async () => {
-    const params = torchDefaultParams(lstm, 7);
+    const params = initParams(lstm, { seed: 7 });
     const batch = addingBatch(8, 1, 7);
     const faithful = await (await createBrainBackend().createModel(lstm, params)).computeGradients(batch, 'mse');
     const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(lstm, params)).computeGradients(batch, 'mse');
@@ -27,7 +27,7 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
   });
 
   it('at T=20 its gradient vanishes orders of magnitude faster than a standard LSTM with the same weights', async () => {
-    const params = torchDefaultParams(lstm, 1);
+    const params = initParams(lstm, { seed: 1 });
     const batch = addingBatch(32, 20, 2);
     const faithful = await (await createBrainBackend().createModel(lstm, params)).computeGradients(batch, 'mse');
     const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(lstm, params)).computeGradients(batch, 'mse');
@@ -43,7 +43,7 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
 
   it("brain.js's GRU: same function for one step when b_hn = 0, but no gradient through 1 - z and a vanishing skip path", async () => {
     const gru = parseSpec({ kind: 'recurrent', cell: 'gru', inputSize: 2, hiddenSize: 8, outputSize: 1 });
-    const params = torchDefaultParams(gru, 1);
+    const params = initParams(gru, { seed: 1 });
     params['gru.bias_hh_l0']!.data.fill(0, 16, 24); // PyTorch multiplies b_hn by r; brain.js has no such term
     const grads = async (flavor: 'faithful' | 'stock', steps: number) =>
       (await createBrainBackend({ flavor }).createModel(gru, params)).computeGradients(addingBatch(32, steps, 2), 'mse');
@@ -60,7 +60,7 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
 
   it("uses brain.js's ReLU RNN cell, which differs from the tanh RNN", async () => {
     const rnn = parseSpec({ kind: 'recurrent', cell: 'rnn', inputSize: 2, hiddenSize: 8, outputSize: 1 });
-    const params = torchDefaultParams(rnn, 9);
+    const params = initParams(rnn, { seed: 9 });
     const batch = addingBatch(4, 3, 9);
     const faithful = await (await createBrainBackend().createModel(rnn, params)).forward(batch.input);
     const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(rnn, params)).forward(batch.input);
@@ -68,7 +68,7 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
   });
 
   it('trains with gradscope optimizers and reports a per-timestep grid', async () => {
-    const model = await createBrainBackend({ flavor: 'stock' }).createModel(lstm, torchDefaultParams(lstm, 3));
+    const model = await createBrainBackend({ flavor: 'stock' }).createModel(lstm, initParams(lstm, { seed: 3 }));
     model.configureTraining({ loss: 'mse', optimizer: { type: 'adam', lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 }, schedule: { type: 'constant' } });
     const first = await model.trainStep(addingBatch(16, 10, 0), { report: true });
     expect(first.report!.hiddenGradNorms).toHaveLength(1);

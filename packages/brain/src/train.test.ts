@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { GradscopeError, NonFiniteLossError, parseSpec, parseTrainingConfig, tensor, type Batch, type ParamSet } from '@gradscope/core';
+import { initParams, GradscopeError, NonFiniteLossError, parseSpec, parseTrainingConfig, tensor, type Batch, type ParamSet } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
-import { addingBatch, torchDefaultParams } from './__fixtures__/local.js';
+import { addingBatch } from './__fixtures__/local.js';
 import { createBrainBackend } from './backend.js';
 
 interface TensorJson {
@@ -40,11 +40,11 @@ describe('training', () => {
   it('resumes from getParams + getTrainingState exactly as uninterrupted training', async () => {
     const config = parseTrainingConfig({ optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { type: 'step', stepSize: 2, gamma: 0.5 } });
     const backend = createBrainBackend();
-    const straight = await backend.createModel(spec, torchDefaultParams(spec, 3));
+    const straight = await backend.createModel(spec, initParams(spec, { seed: 3 }));
     straight.configureTraining(config);
     for (const b of batches) await straight.trainStep(b);
 
-    const first = await backend.createModel(spec, torchDefaultParams(spec, 3));
+    const first = await backend.createModel(spec, initParams(spec, { seed: 3 }));
     first.configureTraining(config);
     for (const b of batches.slice(0, 2)) await first.trainStep(b);
     const resumed = await backend.createModel(spec, await first.getParams());
@@ -60,7 +60,7 @@ describe('training', () => {
   });
 
   it('reports per-parameter stats and the recurrent grid on a monitored step, equal to computeGradients', async () => {
-    const model = await createBrainBackend().createModel(spec, torchDefaultParams(spec, 4));
+    const model = await createBrainBackend().createModel(spec, initParams(spec, { seed: 4 }));
     const probe = await model.computeGradients(batches[0]!, 'mse');
     model.configureTraining({ loss: 'mse', optimizer: { type: 'adamw', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 }, schedule: { type: 'constant' } });
     const { report } = await model.trainStep(batches[0]!, { report: true });
@@ -74,7 +74,7 @@ describe('training', () => {
   });
 
   it('needs configureTraining before trainStep, and stops on a non-finite loss keeping the weights', async () => {
-    const model = await createBrainBackend().createModel(spec, torchDefaultParams(spec, 5));
+    const model = await createBrainBackend().createModel(spec, initParams(spec, { seed: 5 }));
     await expect(model.trainStep(batches[0]!)).rejects.toThrow(/configureTraining/);
     await expect(model.trainStep(batches[0]!)).rejects.toBeInstanceOf(GradscopeError);
     model.configureTraining({ loss: 'mse', optimizer: { type: 'sgd', lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, schedule: { type: 'constant' } });
