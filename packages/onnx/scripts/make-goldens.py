@@ -156,7 +156,109 @@ cases = [
     recurrent_case('lstm 1x5 T=1 crossEntropy', rec('lstm', 1), 2, 1, 'crossEntropy', 10),
 ]
 
+
+
+def build(spec, seed):
+    """PyTorch modules for a spec; returns (named params, forward(x) -> y)."""
+    torch.manual_seed(seed)
+    params = {}
+    if spec['kind'] == 'residual':
+        act = ACT[spec['block']['activation']]
+        W = spec['width']
+        stem = torch.nn.Linear(spec['inputSize'], W)
+        blocks = [[torch.nn.Linear(W, W) for _ in range(spec['block']['layers'])] for _ in range(spec['depth'])]
+        head = torch.nn.Linear(W, spec['outputSize'])
+        params.update({'stem.weight': stem.weight, 'stem.bias': stem.bias})
+        for i, b in enumerate(blocks):
+            for j, lin in enumerate(b):
+                params[f'blocks.{i}.{j}.weight'] = lin.weight
+                params[f'blocks.{i}.{j}.bias'] = lin.bias
+        params.update({'head.weight': head.weight, 'head.bias': head.bias})
+
+        def forward(x):
+            h = act(stem(x))
+            for b in blocks:
+                f = h
+                for lin in b:
+                    f = act(lin(f))
+                h = h + f if spec['block']['skip'] == 'identity' else f
+            return head(h)
+    else:
+        cls = {'lstm': torch.nn.LSTM, 'gru': torch.nn.GRU, 'rnn': torch.nn.RNN}[spec['cell']]
+        rnn = cls(spec['inputSize'], spec['hiddenSize'], spec['numLayers'], batch_first=True)
+        fc = torch.nn.Linear(spec['hiddenSize'], spec['outputSize'])
+        for k, v in rnn.named_parameters():
+            params[f"{spec['cell']}.{k}"] = v
+        params.update({'fc.weight': fc.weight, 'fc.bias': fc.bias})
+
+        def forward(x):
+            out, _ = rnn(x)
+            return fc(out[:, -1, :])
+    for p in params.values():
+        p.data = p.data.float().double()
+    return params, forward
+
+
+def trajectory_case(name, spec, config, batch, steps, seed):
+    params, forward = build(spec, seed)
+    initial = {k: tensor_json(v) for k, v in params.items()}
+    opt_cfg = config['optimizer']
+    plist = list(params.values())
+    if opt_cfg['type'] == 'sgd':
+        opt = torch.optim.SGD(plist, lr=opt_cfg['lr'], momentum=opt_cfg.get('momentum', 0), nesterov=opt_cfg.get('nesterov', False),
+                              weight_decay=opt_cfg.get('weightDecay', 0))
+    elif opt_cfg['type'] == 'adam':
+        opt = torch.optim.Adam(plist, lr=opt_cfg['lr'], weight_decay=opt_cfg.get('weightDecay', 0))
+    else:
+        opt = torch.optim.AdamW(plist, lr=opt_cfg['lr'], weight_decay=opt_cfg.get('weightDecay', 0.01))
+    sched_cfg = config.get('schedule', {'type': 'constant'})
+    if sched_cfg['type'] == 'step':
+        sched = torch.optim.lr_scheduler.StepLR(opt, sched_cfg['stepSize'], sched_cfg.get('gamma', 0.1))
+    elif sched_cfg['type'] == 'cosine':
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, sched_cfg['tMax'], sched_cfg.get('etaMin', 0))
+    else:
+        sched = None
+    batches, losses, grad_norms, lrs = [], [], [], []
+    for _ in range(steps):
+        shape = (batch, spec['inputSize']) if spec['kind'] == 'residual' else (batch, 5, spec['inputSize'])
+        x = torch.randn(*shape).float().double()
+        target = make_target(config['loss'], batch, spec['outputSize']).float().double()
+        batches.append({'input': tensor_json(x), 'target': tensor_json(target)})
+        opt.zero_grad()
+        l = loss_of(forward(x), target, config['loss'])
+        l.backward()
+        total = torch.sqrt(sum((p.grad ** 2).sum() for p in plist))
+        clip = config.get('clip')
+        if clip and clip['type'] == 'norm':
+            torch.nn.utils.clip_grad_norm_(plist, clip['maxNorm'])
+        elif clip and clip['type'] == 'value':
+            torch.nn.utils.clip_grad_value_(plist, clip['clipValue'])
+        lrs.append(opt.param_groups[0]['lr'])
+        opt.step()
+        if sched:
+            sched.step()
+        losses.append(float(l))
+        grad_norms.append(float(total))
+    return {'name': name, 'spec': spec, 'config': config, 'params': initial, 'batches': batches, 'losses': losses,
+            'gradNorms': grad_norms, 'lrs': lrs, 'finalParams': {k: tensor_json(v) for k, v in params.items()}}
+
+
+trajectories = [
+    trajectory_case('residual tanh depth 3, Adam lr 1e-2, clip norm 1.0', res('tanh'),
+                    {'loss': 'mse', 'optimizer': {'type': 'adam', 'lr': 1e-2}, 'clip': {'type': 'norm', 'maxNorm': 1.0}}, 8, 20, 21),
+    trajectory_case('lstm 1x5, Adam lr 1e-2, clip norm 1.0', rec('lstm', 1),
+                    {'loss': 'mse', 'optimizer': {'type': 'adam', 'lr': 1e-2}, 'clip': {'type': 'norm', 'maxNorm': 1.0}}, 8, 20, 22),
+    trajectory_case('gru 2x5, SGD nesterov + weight decay, step schedule, clip value', rec('gru', 2),
+                    {'loss': 'crossEntropy', 'optimizer': {'type': 'sgd', 'lr': 0.1, 'momentum': 0.9, 'nesterov': True, 'weightDecay': 1e-3},
+                     'schedule': {'type': 'step', 'stepSize': 5, 'gamma': 0.5}, 'clip': {'type': 'value', 'clipValue': 0.05}}, 8, 20, 23),
+    trajectory_case('residual relu 3x2, AdamW, cosine schedule, clip norm 0.5', res('relu', 3, 2),
+                    {'loss': 'crossEntropy', 'optimizer': {'type': 'adamw', 'lr': 1e-2, 'weightDecay': 0.01},
+                     'schedule': {'type': 'cosine', 'tMax': 20}, 'clip': {'type': 'norm', 'maxNorm': 0.5}}, 8, 20, 24),
+    trajectory_case('rnn 2x5, SGD momentum, no clipping', rec('rnn', 2),
+                    {'loss': 'mse', 'optimizer': {'type': 'sgd', 'lr': 0.05, 'momentum': 0.5}}, 8, 20, 25),
+]
+
 path = os.path.join(os.path.dirname(__file__), '..', 'src', '__fixtures__', 'goldens.json')
 with open(path, 'w') as f:
-    json.dump({'generator': 'packages/onnx/scripts/make-goldens.py', 'torch': torch.__version__, 'cases': cases}, f)
-print(f'wrote {len(cases)} cases to {os.path.normpath(path)}')
+    json.dump({'generator': 'packages/onnx/scripts/make-goldens.py', 'torch': torch.__version__, 'cases': cases, 'trajectories': trajectories}, f)
+print(f'wrote {len(cases)} cases and {len(trajectories)} trajectories to {os.path.normpath(path)}')

@@ -65,21 +65,27 @@ function appendLoss(g: Graph, loss: LossName, output: string, batch: number, out
   return g.op1('Mul', [picked, g.constFloat(-1 / batch)]);
 }
 
-/** Concatenates scalar L2 norms of the given gradients (0 where a value has no gradient) into one `[n]` output. */
-function normVector(g: Graph, grads: readonly (string | undefined)[], name: string): void {
-  const parts = grads.map((v) => (v ? g.op1('Reshape', [g.op1('ReduceL2', [v], { keepdims: 1 }), g.constInt64([1])]) : g.constFloat([0], [1])));
-  g.output(g.rename(parts.length === 1 ? parts[0]! : g.op1('Concat', parts, { axis: 0 }), name));
+/**
+ * The L2 norm of each gradient (all of one shape; zeros where a value has no gradient) as one `[n]` output.
+ * Stacking them first keeps this at three nodes however many norms there are: onnxruntime's cost per node, not
+ * the arithmetic, is what a monitored step would otherwise pay for.
+ */
+function normVector(g: Graph, grads: readonly (string | undefined)[], like: string, name: string): void {
+  const shape = g.shape(like);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const parts = grads.map((v) => v ?? g.constFloat(new Float32Array(size), shape));
+  const stacked = g.op1('Reshape', [g.op1('Concat', parts, { axis: 0 }), g.constInt64([parts.length, size])]);
+  g.output(g.rename(g.op1('ReduceL2', [stacked], { axes: [1], keepdims: 0 }), name));
 }
 
-/** Per block: the fraction of its activation units that are zero for every example of the batch. */
+/** Per block: the fraction of its activation units (every layer's) that are zero for every example of the batch. */
 function deadFractions(g: Graph, blocks: readonly (readonly string[])[]): void {
-  const zero = g.constFloat(0);
-  const perBlock = blocks.map((acts) => {
-    const dead = acts.map((a) => g.op1('Cast', [g.op1('Equal', [g.op1('ReduceMax', [g.op1('Abs', [a])], { axes: [0], keepdims: 0 }), zero])], { to: 1 }));
-    const all = dead.length === 1 ? dead[0]! : g.op1('Concat', dead, { axis: 0 });
-    return g.op1('ReduceMean', [all], { keepdims: 1 });
-  });
-  g.output(g.rename(perBlock.length === 1 ? perBlock[0]! : g.op1('Concat', perBlock, { axis: 0 }), names.deadFractions));
+  const [batch, width] = g.shape(blocks[0]![0]!);
+  const layers = blocks[0]!.length;
+  const all = g.op1('Concat', blocks.flat(), { axis: 0 });
+  const perUnit = g.op1('ReduceMax', [g.op1('Abs', [g.op1('Reshape', [all, g.constInt64([blocks.length, layers, batch!, width!])])])], { axes: [2], keepdims: 0 });
+  const dead = g.op1('Cast', [g.op1('Equal', [perUnit, g.constFloat(0)])], { to: 1 });
+  g.output(g.rename(g.op1('ReduceMean', [dead], { axes: [1, 2], keepdims: 0 }), names.deadFractions));
 }
 
 /**
@@ -109,8 +115,10 @@ export function compileModel(spec: NetworkSpec, options: CompileOptions): Compil
   const loss = g.rename(appendLoss(g, options.loss, fwd.output, batch, spec.outputSize), names.loss);
   g.output(loss);
   out(names.loss);
-  // dL/dx_t is only wanted for the report; the train purpose leaves the input out of the backward pass.
-  const wrt = [...shapes.map((p) => p.name), ...(purpose === 'report' && recurrent ? [x] : [])];
+  // dL/dx_t is only wanted for the report; the train purpose leaves the input out of the backward pass. The
+  // backward pass stops at the per-step x_t values, so no gradient flows back through the Split of the input.
+  const timesteps = 'inputs' in fwd ? fwd.inputs : [];
+  const wrt = [...shapes.map((p) => p.name), ...(purpose === 'report' ? timesteps : [])];
   const back = appendBackward(g, loss, wrt);
   for (const p of shapes) {
     const grad = back.gradOf(p.name) ?? g.constFloat(new Float32Array(p.shape.reduce((a, b) => a * b, 1)), p.shape);
@@ -120,18 +128,18 @@ export function compileModel(spec: NetworkSpec, options: CompileOptions): Compil
   if (purpose === 'report') {
     if ('blockOutputs' in fwd) {
       if (fwd.blockOutputs.length > 0) {
-        normVector(g, fwd.blockOutputs.map(back.gradOf), names.blockNorms);
+        normVector(g, fwd.blockOutputs.map(back.gradOf), fwd.blockOutputs[0]!, names.blockNorms);
         deadFractions(g, fwd.blockActivations);
         out(names.blockNorms);
         out(names.deadFractions);
       }
     } else {
-      normVector(g, fwd.hidden.flat().map(back.gradOf), names.hiddenNorms);
-      normVector(g, fwd.inputs.map(back.gradOf), names.inputNorms);
+      normVector(g, fwd.hidden.flat().map(back.gradOf), fwd.hidden[0]![0]!, names.hiddenNorms);
+      normVector(g, fwd.inputs.map(back.gradOf), fwd.inputs[0]!, names.inputNorms);
       out(names.hiddenNorms);
       out(names.inputNorms);
       if (fwd.cell.length) {
-        normVector(g, fwd.cell.flat().map(back.gradOf), names.cellNorms);
+        normVector(g, fwd.cell.flat().map(back.gradOf), fwd.cell[0]![0]!, names.cellNorms);
         out(names.cellNorms);
       }
     }
