@@ -69,6 +69,13 @@ describe('parameters', () => {
   });
 });
 
+describe('spec errors', () => {
+  it('rejects an invalid spec with a SpecError naming the path', async () => {
+    const bad = { ...residualSpec, block: { layers: 1, activation: 'rleu', skip: 'identity' } } as unknown as NetworkSpec;
+    await expect(createReferenceBackend().createModel(bad, {})).rejects.toThrow(/block\.activation: .*"rleu"/);
+  });
+});
+
 describe('shape errors', () => {
   it('names the expected input shape', async () => {
     const { model } = await modelFor(residualSpec);

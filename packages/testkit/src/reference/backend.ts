@@ -7,6 +7,7 @@ import {
   DisposedError,
   lossNames,
   optimizerNames,
+  parseSpec,
   residualVariants,
   scheduleNames,
   type Backend,
@@ -51,8 +52,9 @@ export function createReferenceBackend(): ReferenceBackend {
     supports: referenceSupports,
     async createModel(spec, params) {
       if (disposed) throw new DisposedError('reference backend');
-      assertSpecSupported(backend, spec);
-      const model = new ReferenceModel(backend, spec, params, () => models.delete(model));
+      const parsed = parseSpec(spec); // a validated copy: later edits by the caller cannot reach the model
+      assertSpecSupported(backend, parsed);
+      const model = new ReferenceModel(backend, parsed, params, () => models.delete(model));
       models.add(model);
       return model;
     },

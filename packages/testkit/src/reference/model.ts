@@ -4,6 +4,7 @@ import {
   GradscopeError,
   lossNames,
   NotSupportedError,
+  parseTrainingConfig,
   type Backend,
   type Batch,
   type GradientResult,
@@ -38,11 +39,12 @@ export class ReferenceModel implements Model {
 
   constructor(
     private readonly owner: Pick<Backend, 'name' | 'supports'>,
+    /** Parsed, and not shared with the caller. */
     spec: NetworkSpec,
     params: ParamSet,
     private readonly onDispose: () => void,
   ) {
-    this.spec = structuredClone(spec);
+    this.spec = spec;
     this.params = toParams64(this.spec, params);
   }
 
@@ -73,7 +75,7 @@ export class ReferenceModel implements Model {
   configureTraining(config: TrainingConfig): void {
     this.guard();
     assertTrainingSupported(this.owner, config);
-    this.config = structuredClone(config);
+    this.config = parseTrainingConfig(config); // validated copy
     this.state = initialTrainingState();
   }
 
