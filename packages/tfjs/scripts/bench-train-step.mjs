@@ -23,17 +23,25 @@ for (const c of cases) {
   model.configureTraining(parseTrainingConfig({ optimizer: { type: 'adam', lr: 1e-3 }, clip: { type: 'norm', maxNorm: 1 } }));
   const batch = { input: random(c.input), target: random(c.target) };
   // Unmonitored and monitored steps alternate, so a busy machine slows both alike and the overhead stays comparable.
+  // Wall time, and the process's CPU time (less sensitive to other processes on a shared machine).
   const times = { plain: [], monitored: [] };
+  const cpu = { plain: [], monitored: [] };
   for (let i = 0; i < 5; i++) await model.trainStep(batch, { report: i % 2 === 1 });
   for (let i = 0; i < 2 * steps; i++) {
     const report = i % 2 === 1;
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     await model.trainStep(batch, { report });
+    const used = process.cpuUsage(cpuStart);
     times[report ? 'monitored' : 'plain'].push(performance.now() - start);
+    cpu[report ? 'monitored' : 'plain'].push((used.user + used.system) / 1000);
   }
   const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const [plain, monitored] = [median(times.plain), median(times.monitored)];
-  console.log(`${device} ${c.label}: median ${plain.toFixed(2)} ms, monitored ${monitored.toFixed(2)} ms (+${((monitored / plain - 1) * 100).toFixed(0)}%), ${steps} steps each`);
+  const line = (label, xs) => {
+    const [plain, monitored] = [median(xs.plain), median(xs.monitored)];
+    return `${label} ${plain.toFixed(2)} ms, monitored ${monitored.toFixed(2)} ms (${monitored >= plain ? '+' : ''}${((monitored / plain - 1) * 100).toFixed(0)}%)`;
+  };
+  console.log(`${device} ${c.label}, ${steps} steps each: median wall ${line('', times)}; median CPU ${line('', cpu)}`);
   await model.dispose();
 }
 await backend.dispose();

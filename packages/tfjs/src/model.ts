@@ -30,7 +30,7 @@ import {
 } from '@gradscope/core';
 import { TFJS_BACKEND_NAME, activateDevice, type TfjsDevice } from './device.js';
 import { tfjsShape, toTfjsLayout, toTorchLayout } from './params.js';
-import { createRecurrentProbes, recurrentForward } from './recurrent.js';
+import { recurrentForward, recurrentProbeCount, recurrentProbeGrid } from './recurrent.js';
 import { deadUnitFractions, residualForward } from './residual.js';
 import { tfjsSupports } from './supports.js';
 import { checkLabels, lossTensor } from './train.js';
@@ -195,7 +195,7 @@ export class TfjsModel implements Model {
    * One forward + backward pass with tf.valueAndGrads over the weights and, when monitoring, zero probe tensors
    * added to every block output / h_t / c_t (and the input itself), so every gradient of the report comes out
    * of the same backward pass. Unmonitored passes add no probes and compute no extra norms. The norms are taken
-   * on the host in float64 from one concatenated download (fewer tf ops than norms on the device: see README).
+   * on the host in float64 (fewer tf ops than norms on the device).
    */
   private async pass(batch: Batch, loss: LossName, monitor: boolean, wantOutput: boolean): Promise<PassResult> {
     const spec = this.spec;
@@ -210,49 +210,53 @@ export class TfjsModel implements Model {
     const result = tf.tidy(() => {
       const x = tf.tensor(batch.input.data, [...batch.input.shape]);
       const target = tf.tensor(batch.target.data, [...batch.target.shape]);
-      const residualProbes = monitor && spec.kind === 'residual' ? Array.from({ length: spec.depth }, () => tf.zeros([batchSize, spec.width])) : [];
-      const recurrentProbes = monitor && spec.kind === 'recurrent' ? createRecurrentProbes(spec, batchSize, steps) : undefined;
-      const probes = recurrentProbes ? [...recurrentProbes.hidden.flat(), ...(recurrentProbes.cell?.flat() ?? [])] : residualProbes;
-      const withInput = recurrentProbes !== undefined;
+      // All probes are slices of one zero tensor `[count, batch, width]`: its gradient arrives as one tensor
+      // (one op and one download instead of one per probe).
+      const probeCount = !monitor ? 0 : spec.kind === 'residual' ? spec.depth : recurrentProbeCount(spec, steps);
+      const probeWidth = spec.kind === 'residual' ? spec.width : spec.hiddenSize;
+      const probeSource = probeCount > 0 ? tf.zeros([probeCount, batchSize, probeWidth]) : undefined;
+      const withInput = monitor && spec.kind === 'recurrent';
+      const sources = [...(probeSource ? [probeSource] : []), ...(withInput ? [x] : [])];
       const weights = this.shapes.map(({ name }) => this.variables[name]!);
       const lossOf = (): tf.Scalar => {
+        // Sliced inside the differentiated function, so the slices' gradients flow back into probeSource.
+        const probes = !probeSource ? [] : probeCount === 1 ? [tf.reshape(probeSource, [batchSize, probeWidth])] : tf.unstack(probeSource);
         let out: tf.Tensor;
         if (spec.kind === 'residual') {
-          const trace = residualForward(spec, this.variables, x, residualProbes, monitor);
+          const trace = residualForward(spec, this.variables, x, probes, monitor);
           if (trace.activations?.length) activations = keep(tf.concat(trace.activations.flat(), 1));
           out = trace.output;
         } else {
-          out = recurrentForward(spec, this.variables, x, recurrentProbes);
+          out = recurrentForward(spec, this.variables, x, monitor ? recurrentProbeGrid(spec, steps, probes) : undefined);
         }
         if (wantOutput) output = keep(out);
         return lossTensor(loss, out, target);
       };
       // tf.valueAndGrads differentiates with respect to exactly these tensors (by identity): lossOf reads them by closure.
-      const { value, grads } = tf.valueAndGrads(lossOf)([...probes, ...(withInput ? [x] : []), ...weights]);
-      const weightGrads = grads.slice(probes.length + (withInput ? 1 : 0));
-      if (!monitor) return { value, weightGrads };
-      const flat = grads.slice(0, probes.length + (withInput ? 1 : 0)).map((g) => tf.reshape(g, [-1]));
-      return { value, weightGrads, reportGrads: flat.length ? tf.concat(flat) : undefined };
+      const { value, grads } = tf.valueAndGrads(lossOf)([...sources, ...weights]);
+      const reportGrads = grads.slice(0, sources.length);
+      return { value, weightGrads: grads.slice(sources.length), probeGrad: probeSource ? reportGrads[0] : undefined, inputGrad: withInput ? reportGrads.at(-1) : undefined };
     });
     try {
       const lossValue = (await result.value.data())[0]!;
       const grads = (await Promise.all(result.weightGrads.map((g) => g.data()))) as Float32Array[];
       const out = output ? ((await output.data()) as Float32Array) : undefined;
       if (!monitor) return { loss: lossValue, grads, output: out };
-      const reportGrads = result.reportGrads ? ((await result.reportGrads.data()) as Float32Array) : new Float32Array(0);
+      const probeGrads = result.probeGrad ? ((await result.probeGrad.data()) as Float32Array) : new Float32Array(0);
       let norms: ArchitectureNorms;
       if (spec.kind === 'residual') {
         const acts = activations ? ((await activations.data()) as Float32Array) : new Float32Array(0);
         norms = {
-          blockOutputGradNorms: chunkNorms(reportGrads, 0, spec.depth, batchSize * spec.width),
+          blockOutputGradNorms: chunkNorms(probeGrads, 0, spec.depth, batchSize * spec.width),
           deadUnitFractions: deadUnitFractions(acts, batchSize, spec.depth, spec.block.layers * spec.width),
         };
       } else {
-        norms = recurrentNorms(spec.cell === 'lstm', spec.numLayers, steps, batchSize, spec.hiddenSize, spec.inputSize, reportGrads);
+        const inputGrad = (await result.inputGrad!.data()) as Float32Array;
+        norms = recurrentNorms(spec.cell === 'lstm', spec.numLayers, steps, batchSize, spec.hiddenSize, spec.inputSize, probeGrads, inputGrad);
       }
       return { loss: lossValue, grads, output: out, norms };
     } finally {
-      tf.dispose([result.value, ...result.weightGrads, ...(result.reportGrads ? [result.reportGrads] : []), ...kept]);
+      tf.dispose([result.value, ...result.weightGrads, ...[result.probeGrad, result.inputGrad].filter((t) => t !== undefined), ...kept]);
     }
   }
 
@@ -276,21 +280,20 @@ function chunkNorms(data: Float32Array, offset: number, count: number, size: num
 }
 
 /**
- * The recurrent report from the concatenated probe gradients: `[layer][t]` dL/dh_t chunks, then dL/dc_t (LSTM),
- * then dL/dx `[batch, T, inputSize]`, whose per-step norms are taken over batch and features.
+ * The recurrent report from the probe gradients — `[layer][t]` dL/dh_t chunks, then dL/dc_t (LSTM) — and dL/dx
+ * `[batch, T, inputSize]`, whose per-step norms are taken over batch and features.
  */
-function recurrentNorms(lstm: boolean, layers: number, steps: number, batch: number, hidden: number, inputSize: number, data: Float32Array): ArchitectureNorms {
+function recurrentNorms(lstm: boolean, layers: number, steps: number, batch: number, hidden: number, inputSize: number, probes: Float32Array, input: Float32Array): ArchitectureNorms {
   const chunk = batch * hidden;
   const grid = (offset: number): number[][] =>
-    Array.from({ length: layers }, (_, k) => chunkNorms(data, offset + k * steps * chunk, steps, chunk));
+    Array.from({ length: layers }, (_, k) => chunkNorms(probes, offset + k * steps * chunk, steps, chunk));
   const hiddenGradNorms = grid(0);
   const cellGradNorms = lstm ? grid(layers * steps * chunk) : undefined;
-  const inputStart = (lstm ? 2 : 1) * layers * steps * chunk;
   const inputSq = new Float64Array(steps);
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < steps; t++) {
-      const base = inputStart + (b * steps + t) * inputSize;
-      for (let i = 0; i < inputSize; i++) inputSq[t] = inputSq[t]! + data[base + i]! ** 2;
+      const base = (b * steps + t) * inputSize;
+      for (let i = 0; i < inputSize; i++) inputSq[t] = inputSq[t]! + input[base + i]! ** 2;
     }
   }
   const inputGradNorms = Array.from(inputSq, Math.sqrt);

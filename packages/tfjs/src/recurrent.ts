@@ -11,11 +11,16 @@ export interface RecurrentProbes {
   readonly cell?: readonly (readonly tf.Tensor[])[];
 }
 
-/** One zero probe per layer and timestep (plus the cell-state ones for LSTMs). */
-export function createRecurrentProbes(spec: RecurrentSpec, batch: number, steps: number): RecurrentProbes {
-  const grid = (): tf.Tensor[][] =>
-    Array.from({ length: spec.numLayers }, () => Array.from({ length: steps }, () => tf.zeros([batch, spec.hiddenSize])));
-  return spec.cell === 'lstm' ? { hidden: grid(), cell: grid() } : { hidden: grid() };
+/** How many probes a recurrent report needs: one per layer and timestep for h_t, as many again for an LSTM's c_t. */
+export function recurrentProbeCount(spec: RecurrentSpec, steps: number): number {
+  return (spec.cell === 'lstm' ? 2 : 1) * spec.numLayers * steps;
+}
+
+/** Arranges `recurrentProbeCount` probe slices as the `[layer][t]` grids: hidden first, then cell. */
+export function recurrentProbeGrid(spec: RecurrentSpec, steps: number, slices: readonly tf.Tensor[]): RecurrentProbes {
+  const grid = (offset: number): tf.Tensor[][] =>
+    Array.from({ length: spec.numLayers }, (_, k) => slices.slice(offset + k * steps, offset + (k + 1) * steps));
+  return spec.cell === 'lstm' ? { hidden: grid(0), cell: grid(spec.numLayers * steps) } : { hidden: grid(0) };
 }
 
 interface CellState {
