@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GradscopeError, parseSpec, parseTrainingConfig, relativeError, tensor, type Batch, type ParamSet } from '@gradscope/core';
+import { GradscopeError, NonFiniteLossError, parseSpec, parseTrainingConfig, relativeError, tensor, type Batch, type ParamSet } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend } from './backend.js';
 import { expectTensorClose } from './__fixtures__/torch-cases.js';
@@ -101,6 +101,24 @@ describe('training follows torch.optim', () => {
     const a = await straight.getParams();
     const b = await resumed.getParams();
     for (const name of Object.keys(a)) expect(relativeError(b[name]!.data, a[name]!.data), name).toBe(0);
+    await backend.dispose();
+  });
+
+  it('stops on a non-finite loss with NonFiniteLossError and keeps the weights', async () => {
+    const backend = await createTfjsBackend();
+    const model = await backend.createModel(spec, params(residual.params));
+    model.configureTraining(parseTrainingConfig({ optimizer: { type: 'sgd', lr: 0.1 } }));
+    const before = await model.getParams();
+    const input = batches(residual.batches)[0]!.input;
+    const overflow = { input, target: tensor([5, 2], new Array(10).fill(1e30)) }; // (1e30)^2 overflows float32
+    await expect(model.trainStep(overflow)).rejects.toBeInstanceOf(NonFiniteLossError);
+    expect(await model.getParams()).toEqual(before);
+    expect((await model.getTrainingState()).step).toBe(0);
+    // computeGradients reports non-finite values rather than hiding them.
+    const r = await model.computeGradients({ input, target: tensor([5, 2], new Array(10).fill(Number.NaN)) }, 'mse');
+    expect(r.loss).toBeNaN();
+    expect(r.blockOutputGradNorms).toHaveLength(2);
+    for (const n of r.blockOutputGradNorms!) expect(n).toBeNaN();
     await backend.dispose();
   });
 
