@@ -202,6 +202,11 @@ describe('training', () => {
     await expect(model.setTrainingState(state)).rejects.toThrow(/optimizer buffers do not match the spec:[\s\S]*unexpected: exp_avg\.lstm\.weight[\s\S]*exp_avg\.fc\.weight: expected shape \[2, 4\], got \[3\]/);
   });
 
+  it('rejects an invalid training config with a SpecError naming the path', async () => {
+    const { model } = await modelFor(residualSpec);
+    expect(() => model.configureTraining({ loss: 'mse', optimizer: { type: 'adam', lr: -1 } } as never)).toThrow(/optimizer\.lr/);
+  });
+
   it('configureTraining resets the step count; trainStep before it is a clear error', async () => {
     const { model } = await modelFor(residualSpec);
     const batch = batchFor(residualSpec, 1);
