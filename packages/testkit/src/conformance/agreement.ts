@@ -1,4 +1,4 @@
-import type { ArchitectureNorms, GradientResult, ReportField, Supports } from '@gradscope/core';
+import type { ArchitectureNorms, ReportField, Supports } from '@gradscope/core';
 import { compareGrid, compareScalar, compareSeries, compareTensor } from './compare.js';
 import type { CheckLog } from './result.js';
 import type { Tolerances } from './tolerances.js';
@@ -8,8 +8,8 @@ interface Float64Like {
   readonly data: ArrayLike<number>;
 }
 
-/** What a backend's `computeGradients` is compared with: a golden expectation or the reference's answer. */
-export interface ExpectedGradients extends ArchitectureNorms {
+/** A gradient result of either precision: a backend's answer, a golden expectation or the reference's answer. */
+export interface ComparableGradients extends ArchitectureNorms {
   readonly output: Float64Like;
   readonly loss: number;
   readonly grads: Readonly<Record<string, Float64Like>>;
@@ -19,7 +19,7 @@ export interface ExpectedGradients extends ArchitectureNorms {
  * Compares a gradient result with the expected one: output and loss (forward tolerance), every parameter gradient
  * (gradient tolerance, and no extra names), and each report norm the backend declares (norm-series tolerance).
  */
-export function compareGradients(log: CheckLog, actual: GradientResult, expected: ExpectedGradients, supports: Supports, tol: Tolerances): void {
+export function compareGradients(log: CheckLog, actual: ComparableGradients, expected: ComparableGradients, supports: Supports, tol: Tolerances): void {
   compareTensor(log, 'output', actual.output, expected.output, tol.forward);
   compareScalar(log, 'loss', actual.loss, expected.loss, tol.forward);
   let worstGrad = 0;

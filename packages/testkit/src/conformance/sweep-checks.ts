@@ -3,7 +3,7 @@ import { paramShapes, tensor, type Backend, type Batch, type CellType, type Loss
 import { compareGradients } from './agreement.js';
 import { withModel } from './models.js';
 import { CheckLog, describeError, runCheck, type CheckResult } from './result.js';
-import { tolerancesFor } from './tolerances.js';
+import { CONFORMANCE_TOLERANCES } from './tolerances.js';
 
 /** The networks the sweep draws: dense nets (plain and residual) or one recurrent cell type. */
 export type SweepFamily = 'residual' | CellType;
@@ -91,7 +91,7 @@ export function sweepBatch(c: SweepCase): Batch {
  * from `initParams`, and the backend's `computeGradients` compared with the reference's at the contract tolerances.
  */
 export function checkSweepAgainstReference(backend: Backend, reference: Backend, family: SweepFamily, numRuns = SWEEP_RUNS): Promise<CheckResult> {
-  const tol = tolerancesFor('backend');
+  const tol = CONFORMANCE_TOLERANCES;
   return runCheck(async (log) => {
     const property = fc.asyncProperty(sweepCases(family, backend.supports), async (c) => {
       const params = initParams(c.spec, { seed: c.seed });
