@@ -9,6 +9,8 @@ import type { ParamSet } from './params.js';
 import { loadParams, saveParams, type ParamsFormat } from './params-io.js';
 import type { NetworkSpec } from './spec.js';
 
+export { createJsonlSink, reportToJsonLine, type JsonlSink, type JsonlSinkOptions } from './monitor/jsonl.js';
+
 /** A file could not be read or written. `code` is `FILE_NOT_FOUND` or `FILE_IO`; `path` is the file. */
 export class FileError extends GradscopeError {
   readonly path: string;
