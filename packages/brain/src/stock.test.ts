@@ -15,13 +15,14 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
     await expect(backend.createModel(residual, initParams(residual, { seed: 0 }))).rejects.toThrow('brain-stock backend does not support residual variant "dense"');
   });
 
-  it('equals the standard LSTM for one step (c_0 = h_0 = 0), so the weights correspond', async () => {
+  it('equals the standard LSTM for one step (c_0 = h_0 = 0), so the weights correspond, stacked too', async () => {
+    const lstm = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 6, numLayers: 2, outputSize: 3 });
     const params = initParams(lstm, { seed: 7 });
-    const batch = randomBatch([8, 1, 2], [8, 1], 7);
+    const batch = randomBatch([8, 1, 2], [8, 3], 7);
     const faithful = await (await createBrainBackend().createModel(lstm, params)).computeGradients(batch, 'mse');
     const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(lstm, params)).computeGradients(batch, 'mse');
     expect(relativeError(stock.output.data, faithful.output.data)).toBeLessThan(1e-5);
-    for (const name of ['lstm.weight_ih_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'fc.weight', 'fc.bias']) {
+    for (const name of ['lstm.weight_ih_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'lstm.weight_ih_l1', 'lstm.bias_hh_l1', 'fc.weight', 'fc.bias']) {
       expect(relativeError(stock.grads[name]!.data, faithful.grads[name]!.data), name).toBeLessThan(1e-4);
     }
   });
