@@ -15,13 +15,15 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
     await expect(backend.createModel(residual, initParams(residual, { seed: 0 }))).rejects.toThrow('brain-stock backend does not support residual variant "dense"');
   });
 
-  it('equals the standard LSTM for one step (c_0 = h_0 = 0), so the weights correspond, stacked too', async () => {
+  it.each(['mse', 'crossEntropy'] as const)('equals the standard LSTM for one step (c_0 = h_0 = 0), stacked, %s: the weights correspond', async (loss) => {
     const lstm = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 6, numLayers: 2, outputSize: 3 });
     const params = initParams(lstm, { seed: 7 });
-    const batch = randomBatch([8, 1, 2], [8, 3], 7);
-    const faithful = await (await createBrainBackend().createModel(lstm, params)).computeGradients(batch, 'mse');
-    const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(lstm, params)).computeGradients(batch, 'mse');
+    const random = randomBatch([8, 1, 2], [8, 3], 7);
+    const batch = loss === 'mse' ? random : { input: random.input, target: { shape: [8], data: Float32Array.of(0, 1, 2, 0, 1, 2, 2, 1) } };
+    const faithful = await (await createBrainBackend().createModel(lstm, params)).computeGradients(batch, loss);
+    const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(lstm, params)).computeGradients(batch, loss);
     expect(relativeError(stock.output.data, faithful.output.data)).toBeLessThan(1e-5);
+    expect(Math.abs(stock.loss - faithful.loss) / faithful.loss).toBeLessThan(1e-5);
     for (const name of ['lstm.weight_ih_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'lstm.weight_ih_l1', 'lstm.bias_hh_l1', 'fc.weight', 'fc.bias']) {
       expect(relativeError(stock.grads[name]!.data, faithful.grads[name]!.data), name).toBeLessThan(1e-4);
     }
