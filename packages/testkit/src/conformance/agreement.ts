@@ -17,7 +17,8 @@ export interface ComparableGradients extends ArchitectureNorms {
 
 /**
  * Compares a gradient result with the expected one: output and loss (forward tolerance), every parameter gradient
- * (gradient tolerance, and no extra names), and each report norm the backend declares (norm-series tolerance).
+ * (gradient tolerance, and no extra names), and each report series the expectation has and the backend declares
+ * (norm-series tolerance, value by value; the goldens carry no dead-unit fractions, the reference does).
  */
 export function compareGradients(log: CheckLog, actual: ComparableGradients, expected: ComparableGradients, supports: Supports, tol: Tolerances): void {
   compareTensor(log, 'output', actual.output, expected.output, tol.forward);
@@ -32,6 +33,9 @@ export function compareGradients(log: CheckLog, actual: ComparableGradients, exp
   const declared = (field: ReportField): boolean => supports.report.includes(field);
   if (expected.blockOutputGradNorms && declared('blockOutputGradNorms')) {
     compareSeries(log, 'blockOutputGradNorms', actual.blockOutputGradNorms, expected.blockOutputGradNorms, tol.normSeries);
+  }
+  if (expected.deadUnitFractions && declared('deadUnitFractions')) {
+    compareSeries(log, 'deadUnitFractions', actual.deadUnitFractions, expected.deadUnitFractions, tol.normSeries);
   }
   if (expected.hiddenGradNorms && declared('hiddenGradNorms')) compareGrid(log, 'hiddenGradNorms', actual.hiddenGradNorms, expected.hiddenGradNorms, tol.normSeries);
   if (expected.cellGradNorms && declared('cellGradNorms')) compareGrid(log, 'cellGradNorms', actual.cellGradNorms, expected.cellGradNorms, tol.normSeries);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { paramShapes, tensor, type Backend, type Batch, type CellType, type LossName, type NetworkSpec, type ParamSet } from '@gradscope/core';
+import { initParams, tensor, type Backend, type Batch, type CellType, type LossName, type NetworkSpec } from '@gradscope/core';
 import { compareGradients } from './agreement.js';
 import { withModel } from './models.js';
 import { CheckLog, describeError, runCheck, type CheckResult } from './result.js';
@@ -58,18 +58,6 @@ function uniform(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-// TODO(initParams): core's initParams (branch core-io) replaces this once it is on main.
-function initParams(spec: NetworkSpec, options: { seed: number }): ParamSet {
-  const next = uniform(options.seed);
-  const out: ParamSet = {};
-  for (const p of paramShapes(spec)) {
-    const fanIn = spec.kind === 'recurrent' ? spec.hiddenSize : (p.shape[1] ?? spec.width);
-    const bound = 1 / Math.sqrt(fanIn);
-    out[p.name] = { shape: [...p.shape], data: Float32Array.from({ length: p.shape.reduce((n, d) => n * d, 1) }, () => bound * (2 * next() - 1)) };
-  }
-  return out;
 }
 
 /** Inputs in [-1, 1), mse targets in [-1, 1) or class labels, all float32. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createReferenceBackend, referenceSupports } from '../reference/backend.js';
-import { createMisplacedEpsBackend, createRestrictedBackend, createSwappedGateBackend } from './__fixtures__/wrong-backends.js';
+import { createMisplacedEpsBackend, createRestrictedBackend, createSloppyBackend, createSwappedGateBackend } from './__fixtures__/wrong-backends.js';
 import { describeBackendConformance } from './describe.js';
 import { planConformance, runConformance } from './plan.js';
 import type { CheckResult, SectionId } from './result.js';
@@ -30,6 +30,22 @@ describe("a backend with Adam's eps inside the square root", () => {
     expect(failure).toMatch(/step 1 change of [\w.]+: relative error/);
     const goldens = await runConformance({ name: 'eps', factory: createMisplacedEpsBackend, only: ['goldens'] });
     expect(failed(goldens)).toEqual([]);
+  });
+});
+
+describe('a backend with right numbers but a broken contract', () => {
+  it('fails the params, checkpoint, dispose and shape checks', async () => {
+    const outcomes = await runConformance({ name: 'sloppy', factory: createSloppyBackend, only: ['params', 'checkpoint', 'dispose', 'shapes'] });
+    const byTitle = new Map(outcomes.map((o) => [o.title, o.result]));
+    const failures = (title: string): string => {
+      const r = byTitle.get(title);
+      expect(r?.pass, title).toBe(false);
+      return r!.failures.join('\n');
+    };
+    expect(failures('parameters > residual: createModel -> getParams returns the same weights, bitwise, as copies')).toMatch(/after writing to the given and returned arrays: stem\.weight\[0\] is -7/);
+    expect(failures('checkpoint and resume > recurrent: resumed training equals uninterrupted training')).toMatch(/resumed step numbered 1, uninterrupted 3[^]*resumed step 4 loss/);
+    expect(failures('dispose > model methods throw DisposedError after dispose(); dispose() twice is harmless')).toMatch(/forward\(\) after model\.dispose\(\): expected DisposedError \(DISPOSED\), but nothing was thrown/);
+    expect(failures('invalid input shapes > residual: ShapeErrors name the given and the expected shape')).toMatch(/expected ShapeError \(SHAPE_MISMATCH\), got Error: forward failed/);
   });
 });
 

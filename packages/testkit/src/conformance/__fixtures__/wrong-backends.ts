@@ -184,3 +184,38 @@ export function createRestrictedBackend(supports: Supports, options: { enforce?:
     enforce,
   );
 }
+
+/**
+ * Right numbers, broken contract: getParams hands out its own cached object, setTrainingState is ignored, dispose()
+ * does nothing, and input errors come out as plain Errors without the shapes.
+ */
+export function createSloppyBackend(): Backend {
+  return wrapReference('sloppy', createReferenceBackend().supports, (inner, spec, owner) => {
+    let cached: ParamSet | undefined;
+    return {
+      spec,
+      backend: owner.name,
+      async forward(input) {
+        try {
+          return await inner.forward(input);
+        } catch {
+          throw new Error('forward failed');
+        }
+      },
+      computeGradients: (batch, loss) => inner.computeGradients(batch, loss),
+      configureTraining: (config) => inner.configureTraining(config),
+      async trainStep(batch, options) {
+        cached = undefined;
+        return inner.trainStep(batch, options);
+      },
+      getParams: async () => (cached ??= await inner.getParams()),
+      async setParams(params) {
+        cached = undefined;
+        await inner.setParams(params);
+      },
+      getTrainingState: () => inner.getTrainingState(),
+      setTrainingState: async () => {},
+      dispose: async () => {},
+    };
+  });
+}
