@@ -38,8 +38,7 @@ function cellStep(cell: CellType, xp: tf.Tensor, hp: tf.Tensor, prev: CellState,
       return { h: tf.tanh(tf.add(xp, hp)) };
     case 'lstm': {
       const [i, f, g, o] = tf.split(tf.add(xp, hp), 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      let c = tf.add(tf.mul(tf.sigmoid(f), prev.c!), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-      if (cellProbe) c = tf.add(c, cellProbe);
+      const c = tf.addN([tf.mul(tf.sigmoid(f), prev.c!), tf.mul(tf.sigmoid(i), tf.tanh(g)), ...(cellProbe ? [cellProbe] : [])]);
       return { h: tf.mul(tf.sigmoid(o), tf.tanh(c)), c };
     }
     case 'gru': {

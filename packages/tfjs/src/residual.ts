@@ -48,9 +48,10 @@ export function residualForward(spec: ResidualSpec, w: WeightTensors, x: tf.Tens
       blockActs.push(f);
     }
     activations?.push(blockActs);
-    h = spec.block.skip === 'identity' ? tf.add(h, f) : f;
+    // One addN for skip + probe: fewer tfjs ops than two adds (each op's dispatch is visible on wasm).
     const probe = probes?.[i];
-    if (probe) h = tf.add(h, probe);
+    const terms = [...(spec.block.skip === 'identity' ? [h] : []), f, ...(probe ? [probe] : [])];
+    h = terms.length === 1 ? f : tf.addN(terms);
   }
   const output = linear(h, w, 'head');
   return activations ? { output, activations } : { output };
