@@ -16,6 +16,7 @@ import {
   type Supports,
 } from '@gradscope/core';
 import { ReferenceModel } from './model.js';
+import { REPORT_FIELDS } from './network.js';
 import { TESTKIT_VERSION } from './version.js';
 
 /** Everything core defines: the reference is the oracle the conformance suite compares other backends with. */
@@ -28,7 +29,7 @@ export const referenceSupports: Supports = {
   optimizers: [...optimizerNames],
   schedules: [...scheduleNames],
   clipping: [...clipModes],
-  report: ['blockOutputGradNorms', 'deadUnitFractions', 'hiddenGradNorms', 'cellGradNorms', 'inputGradNorms'],
+  report: [...REPORT_FIELDS],
   checkpoint: true,
   export: [],
 };

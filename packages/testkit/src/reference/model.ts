@@ -1,5 +1,6 @@
 import {
   assertTrainingSupported,
+  createOptimizerState,
   DisposedError,
   GradscopeError,
   lossNames,
@@ -21,7 +22,7 @@ import {
 } from '@gradscope/core';
 import { architectureNorms, forward64, gradients64, type AnyBatch, type AnyTensor, type GradientResult64 } from './network.js';
 import { toParams64, toParamSet, withShapes, type Params64, type Tensor64 } from './params64.js';
-import { exportTrainingState, importTrainingState, initialTrainingState, trainStep64 } from './train.js';
+import { exportTrainingState, importTrainingState, trainStep64 } from './train.js';
 
 const toFloat32 = (t: Tensor64): Tensor => ({ shape: [...t.shape], data: Float32Array.from(t.data) });
 
@@ -34,7 +35,7 @@ export class ReferenceModel implements Model {
   readonly backend = 'reference';
   private params: Params64;
   private config: TrainingConfig | undefined;
-  private state: OptimizerState = initialTrainingState();
+  private state: OptimizerState = createOptimizerState();
   private disposed = false;
 
   constructor(
@@ -74,9 +75,10 @@ export class ReferenceModel implements Model {
 
   configureTraining(config: TrainingConfig): void {
     this.guard();
-    assertTrainingSupported(this.owner, config);
-    this.config = parseTrainingConfig(config); // validated copy
-    this.state = initialTrainingState();
+    const parsed = parseTrainingConfig(config); // a validated copy (SpecError naming the path otherwise)
+    assertTrainingSupported(this.owner, parsed);
+    this.config = parsed;
+    this.state = createOptimizerState();
   }
 
   async trainStep(batch: Batch, options?: StepOptions): Promise<StepResult> {
