@@ -17,3 +17,4 @@ export * from './init.js';
 export * from './safetensors.js';
 export * from './monitor/index.js';
 export * from './tasks/index.js';
+export * from './train.js';
