@@ -152,7 +152,7 @@ function describe(where: GradientLocation): string {
     case 'global':
       return 'all parameters';
     case 'firstLast':
-      return 'first vs last';
+      return 'across the network';
     case 'block':
       return `block ${where.block}`;
     case 'timestep':
