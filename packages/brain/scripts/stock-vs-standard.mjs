@@ -2,33 +2,14 @@
 // same batch of the adding problem (T=20, batch 32, hidden 32, PyTorch default init), sequence-to-one MSE.
 // Build first: `pnpm build`.
 //   node packages/brain/scripts/stock-vs-standard.mjs
-import { initParams, parseSpec } from '@gradscope/core';
+import { createAddingTask, initParams, parseSpec } from '@gradscope/core';
 import { createBrainBackend } from '../dist/index.js';
-
-function uniform(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T = 20;
 const B = 32;
 const H = 32;
-const d = uniform(2);
-const input = new Float32Array(B * T * 2);
-const target = new Float32Array(B);
-for (let b = 0; b < B; b++) {
-  for (let t = 0; t < T; t++) input[(b * T + t) * 2] = d();
-  for (const t of [Math.floor(d() * (T / 2)), T / 2 + Math.floor(d() * (T / 2))]) {
-    input[(b * T + t) * 2 + 1] = 1;
-    target[b] += input[(b * T + t) * 2];
-  }
-}
-const batch = { input: { shape: [B, T, 2], data: input }, target: { shape: [B, 1], data: target } };
+// the same batch and weights as src/stock.test.ts
+const batch = createAddingTask({ T, seed: 2 }).trainBatch(B, 0);
 const e = (v) => (v === undefined ? '' : v.toExponential(2)).padStart(9);
 const norm = (a) => Math.hypot(...a);
 

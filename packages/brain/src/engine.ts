@@ -31,7 +31,8 @@ export function createMatrix(rows: number, columns: number): Matrix {
   return new BrainMatrix(rows, columns);
 }
 
-type Backprop = (product: Matrix, left: Matrix, right: Matrix) => void;
+/** A forward or backprop function of an `Equation` state. */
+type Propagate = (product: Matrix, left: Matrix, right: Matrix) => void;
 
 // brain.js's backprop for add, multiplyElement and the activations *assigns* the input's deltas, so a matrix that
 // feeds two ops (a bias used at every timestep, h_t used by the next step and the layer above) keeps only the last
@@ -42,22 +43,22 @@ const accumulate = {
       l.deltas[i] = l.deltas[i]! + p.deltas[i]!;
       r.deltas[i] = r.deltas[i]! + p.deltas[i]!;
     }
-  }) as Backprop,
+  }) as Propagate,
   multiplyElement: ((p, l, r) => {
     for (let i = 0; i < p.deltas.length; i++) {
       l.deltas[i] = l.deltas[i]! + r.weights[i]! * p.deltas[i]!;
       r.deltas[i] = r.deltas[i]! + l.weights[i]! * p.deltas[i]!;
     }
-  }) as Backprop,
+  }) as Propagate,
   sigmoid: ((p, l) => {
     for (let i = 0; i < p.deltas.length; i++) l.deltas[i] = l.deltas[i]! + activation.sigmoid.measure(p.weights[i]!, p.deltas[i]!);
-  }) as Backprop,
+  }) as Propagate,
   tanh: ((p, l) => {
     for (let i = 0; i < p.deltas.length; i++) l.deltas[i] = l.deltas[i]! + activation.tanh.measure(p.weights[i]!, p.deltas[i]!);
-  }) as Backprop,
+  }) as Propagate,
   relu: ((p, l) => {
     for (let i = 0; i < p.deltas.length; i++) l.deltas[i] = l.deltas[i]! + (l.weights[i]! > 0 ? p.deltas[i]! : 0);
-  }) as Backprop,
+  }) as Propagate,
 };
 
 /**
@@ -157,14 +158,14 @@ export class GradEquation extends BrainEquation {
     this.backpropagate();
   }
 
-  private withBackprop(product: Matrix, backprop: Backprop): Matrix {
+  private withBackprop(product: Matrix, backprop: Propagate): Matrix {
     const state = this.states[this.states.length - 1];
     if (state?.product !== product) throw new Error('brain.js internals changed: op did not record its state');
     state.backpropagationFn = backprop;
     return product;
   }
 
-  private push(name: string, product: Matrix, left: Matrix, right: Matrix | undefined, forwardFn: Backprop, backpropagationFn: Backprop): Matrix {
+  private push(name: string, product: Matrix, left: Matrix, right: Matrix | undefined, forwardFn: Propagate, backpropagationFn: Propagate): Matrix {
     const state: IState = { name, product, left, forwardFn, backpropagationFn };
     if (right) state.right = right;
     this.states.push(state);

@@ -2,10 +2,11 @@ import { computeLoss, type ArchitectureNorms, type Batch, type LossName, type Pa
 import type { Matrix } from './engine.js';
 
 /** What one backward pass yields: the batch-mean loss, its gradients and the architecture norms. */
-export interface GradientPass extends ArchitectureNorms {
+export interface GradientPass {
   readonly output: Tensor;
   readonly loss: number;
   readonly grads: ParamSet;
+  readonly norms: ArchitectureNorms;
 }
 
 /** A spec realized on brain.js: weights in, outputs and gradients out. Shapes are checked by the caller. */

@@ -64,9 +64,11 @@ export class RecurrentNetwork implements BrainNetwork {
       output: value.output,
       loss: value.loss,
       grads: readGrads(this.bindings),
-      hiddenGradNorms: norms(u.hidden),
-      ...(this.spec.cell === 'lstm' ? { cellGradNorms: norms(u.cells) } : {}),
-      inputGradNorms: u.inputs.map((x) => l2Norm(x.deltas)),
+      norms: {
+        hiddenGradNorms: norms(u.hidden),
+        ...(this.spec.cell === 'lstm' ? { cellGradNorms: norms(u.cells) } : {}),
+        inputGradNorms: u.inputs.map((x) => l2Norm(x.deltas)),
+      },
     };
   }
 

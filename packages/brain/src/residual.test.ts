@@ -1,6 +1,6 @@
 import { initParams, parseSpec, relativeError } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
-import { seededUniform } from './__fixtures__/local.js';
+import { randomBatch } from './__fixtures__/local.js';
 import { loadTorchFixture } from './__fixtures__/torch.js';
 import { createBrainBackend } from './backend.js';
 
@@ -23,12 +23,7 @@ describe.each(['residual-relu', 'plain-sigmoid', 'residual-leakyrelu-ce', 'resid
 });
 
 describe('depth: where the gradient dies', () => {
-  const batch = (() => {
-    const rand = seededUniform(11);
-    const input = Float32Array.from({ length: 16 * 8 }, () => rand() * 2 - 1);
-    const target = Float32Array.from({ length: 16 * 2 }, () => rand());
-    return { input: { shape: [16, 8], data: input }, target: { shape: [16, 2], data: target } };
-  })();
+  const batch = randomBatch([16, 8], [16, 2], 11);
   const ratio = async (skip: 'identity' | 'none'): Promise<number> => {
     const spec = parseSpec({ kind: 'residual', inputSize: 8, outputSize: 2, width: 32, depth: 16, block: { activation: 'sigmoid', skip } });
     const r = await (await createBrainBackend().createModel(spec, initParams(spec, { seed: 5 }))).computeGradients(batch, 'mse');

@@ -46,8 +46,10 @@ export class ResidualNetwork implements BrainNetwork {
       output: value.output,
       loss: value.loss,
       grads: readGrads(this.bindings),
-      blockOutputGradNorms: b.blockOutputs.map((m) => l2Norm(m.deltas)),
-      deadUnitFractions: b.blockActivations.map(deadFraction),
+      norms: {
+        blockOutputGradNorms: b.blockOutputs.map((m) => l2Norm(m.deltas)),
+        deadUnitFractions: b.blockActivations.map(deadFraction),
+      },
     };
   }
 

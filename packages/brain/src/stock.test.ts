@@ -1,6 +1,6 @@
 import { initParams, parseSpec, relativeError } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
-import { addingBatch } from './__fixtures__/local.js';
+import { addingBatch, randomBatch } from './__fixtures__/local.js';
 import { createBrainBackend } from './backend.js';
 
 const lstm = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 32, outputSize: 1 });
@@ -15,13 +15,16 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
     await expect(backend.createModel(residual, initParams(residual, { seed: 0 }))).rejects.toThrow('brain-stock backend does not support residual variant "dense"');
   });
 
-  it('equals the standard LSTM for one step (c_0 = h_0 = 0), so the weights correspond', async () => {
+  it.each(['mse', 'crossEntropy'] as const)('equals the standard LSTM for one step (c_0 = h_0 = 0), stacked, %s: the weights correspond', async (loss) => {
+    const lstm = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 6, numLayers: 2, outputSize: 3 });
     const params = initParams(lstm, { seed: 7 });
-    const batch = addingBatch(8, 1, 7);
-    const faithful = await (await createBrainBackend().createModel(lstm, params)).computeGradients(batch, 'mse');
-    const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(lstm, params)).computeGradients(batch, 'mse');
+    const random = randomBatch([8, 1, 2], [8, 3], 7);
+    const batch = loss === 'mse' ? random : { input: random.input, target: { shape: [8], data: Float32Array.of(0, 1, 2, 0, 1, 2, 2, 1) } };
+    const faithful = await (await createBrainBackend().createModel(lstm, params)).computeGradients(batch, loss);
+    const stock = await (await createBrainBackend({ flavor: 'stock' }).createModel(lstm, params)).computeGradients(batch, loss);
     expect(relativeError(stock.output.data, faithful.output.data)).toBeLessThan(1e-5);
-    for (const name of ['lstm.weight_ih_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'fc.weight', 'fc.bias']) {
+    expect(Math.abs(stock.loss - faithful.loss) / faithful.loss).toBeLessThan(1e-5);
+    for (const name of ['lstm.weight_ih_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0', 'lstm.weight_ih_l1', 'lstm.bias_hh_l1', 'fc.weight', 'fc.bias']) {
       expect(relativeError(stock.grads[name]!.data, faithful.grads[name]!.data), name).toBeLessThan(1e-4);
     }
   });
@@ -46,7 +49,7 @@ describe('stock flavor: brain.js LSTMTimeStep / RNNTimeStep cells', () => {
     const params = initParams(gru, { seed: 1 });
     params['gru.bias_hh_l0']!.data.fill(0, 16, 24); // PyTorch multiplies b_hn by r; brain.js has no such term
     const grads = async (flavor: 'faithful' | 'stock', steps: number) =>
-      (await createBrainBackend({ flavor }).createModel(gru, params)).computeGradients(addingBatch(32, steps, 2), 'mse');
+      (await createBrainBackend({ flavor }).createModel(gru, params)).computeGradients(steps === 1 ? randomBatch([32, 1, 2], [32, 1], 2) : addingBatch(32, steps, 2), 'mse');
     const [f1, s1] = [await grads('faithful', 1), await grads('stock', 1)];
     expect(relativeError(s1.output.data, f1.output.data)).toBeLessThan(1e-5);
     const rows = (r: typeof f1, gate: number) => r.grads['gru.weight_ih_l0']!.data.subarray(gate * 16, (gate + 1) * 16);

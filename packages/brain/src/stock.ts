@@ -1,5 +1,5 @@
 import { recurrent } from 'brain.js';
-import { computeLoss, gateCount, type Batch, type LossName, type ParamSet, type RecurrentSpec, type Tensor } from '@gradscope/core';
+import { computeLoss, paramShapes, sizeOf, type Batch, type LossName, type ParamSet, type RecurrentSpec, type Tensor } from '@gradscope/core';
 import { BrainEquation, createMatrix, type Equation, type Matrix } from './engine.js';
 import type { BrainNetwork, GradientPass } from './network.js';
 import { withSeededRandom } from './random.js';
@@ -92,21 +92,12 @@ export class StockRecurrentNetwork implements BrainNetwork {
     const [B, steps] = input.shape as [number, number, number];
     const { cell, numLayers, hiddenSize: H, outputSize } = this.spec;
     const u = this.unroll(steps);
-    const grads = new Map<string, Float64Array>();
+    const shapes = paramShapes(this.spec);
+    const grads = new Map(shapes.map(({ name, shape }) => [name, new Float64Array(sizeOf(shape))]));
     const add = (name: string, offset: number, from: Float32Array): void => {
       const g = grads.get(name)!;
       for (let i = 0; i < from.length; i++) g[offset + i] = g[offset + i]! + from[i]!;
     };
-    const shapes = new Map<string, number[]>();
-    this.layers.forEach((layer, k) => {
-      const inF = layer[this.gates[0]![0]]!.columns;
-      const G = gateCount(cell) * H;
-      for (const [n, shape] of [['weight_ih', [G, inF]], ['weight_hh', [G, H]], ['bias_ih', [G]], ['bias_hh', [G]]] as const) {
-        shapes.set(`${cell}.${n}_l${k}`, [...shape]);
-      }
-    });
-    shapes.set('fc.weight', [outputSize, H]).set('fc.bias', [outputSize]);
-    for (const [name, shape] of shapes) grads.set(name, new Float64Array(shape.reduce((a, b) => a * b, 1)));
 
     const hiddenSq = Array.from({ length: numLayers }, () => new Float64Array(steps));
     const cellSq = Array.from({ length: numLayers }, () => new Float64Array(steps));
@@ -142,15 +133,17 @@ export class StockRecurrentNetwork implements BrainNetwork {
       for (let s = 0; s < steps; s++) inputSq[s] = inputSq[s]! + squares(u.inputs[s]!.deltas);
     }
     const gradSet: ParamSet = {};
-    for (const [name, shape] of shapes) gradSet[name] = { shape, data: Float32Array.from(grads.get(name)!) };
+    for (const { name, shape } of shapes) gradSet[name] = { shape: [...shape], data: Float32Array.from(grads.get(name)!) };
     const sqrtGrid = (grid: Float64Array[]): number[][] => grid.map((row) => Array.from(row, Math.sqrt));
     return {
       output: { shape: [B, outputSize], data: output },
       loss: lossSum / B,
       grads: gradSet,
-      hiddenGradNorms: sqrtGrid(hiddenSq),
-      ...(cell === 'lstm' ? { cellGradNorms: sqrtGrid(cellSq) } : {}),
-      inputGradNorms: Array.from(inputSq, Math.sqrt),
+      norms: {
+        hiddenGradNorms: sqrtGrid(hiddenSq),
+        ...(cell === 'lstm' ? { cellGradNorms: sqrtGrid(cellSq) } : {}),
+        inputGradNorms: Array.from(inputSq, Math.sqrt),
+      },
     };
   }
 

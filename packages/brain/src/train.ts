@@ -64,7 +64,7 @@ export class BrainModel implements Model {
     this.assertLive();
     if (!this.backendInfo.supports.losses.includes(loss)) throw new NotSupportedError(this.backendInfo.name, `loss "${loss}"`);
     checkBatch(this.spec, batch, loss);
-    const { output, loss: value, grads, ...norms } = this.network.gradients(batch, loss);
+    const { output, loss: value, grads, norms } = this.network.gradients(batch, loss);
     return { output, loss: value, grads, ...norms };
   }
 
@@ -90,8 +90,7 @@ export class BrainModel implements Model {
     this.network.setParams(this.params);
     const result = { step, loss: pass.loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
     if (!options.report) return result;
-    const { output: _output, loss: _loss, grads: _grads, ...norms } = pass;
-    return { ...result, report: { ...result, params: applied.params ?? {}, ...norms } };
+    return { ...result, report: { ...result, params: applied.params ?? {}, ...pass.norms } };
   }
 
   async getParams(): Promise<ParamSet> {

@@ -113,11 +113,16 @@ export function parseParamsJson(input: string | unknown, source = 'JSON paramete
 /** The shortest decimal that reads back as the same float32 (`0.1`, not `0.10000000149011612`). */
 function float32ToJson(v: number): string {
   if (Object.is(v, -0)) return '-0';
-  for (let digits = 1; digits < 9; digits++) {
+  if (Number.isInteger(v) && Math.abs(v) <= 2 ** 24) return String(v); // every such integer is a float32
+  // 9 significant digits always round-trip a float32; if p digits do not, fewer cannot (the p-digit rounding is
+  // the nearest p-digit decimal), so search downwards and stop at the first failure.
+  let best = v.toPrecision(9);
+  for (let digits = 8; digits >= 1; digits--) {
     const s = v.toPrecision(digits);
-    if (Math.fround(Number(s)) === v) return String(Number(s));
+    if (Math.fround(Number(s)) !== v) break;
+    best = s;
   }
-  return String(Number(v.toPrecision(9)));
+  return String(Number(best));
 }
 
 /**
