@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   DisposedError,
-  GradscopeError,
   NonFiniteLossError,
   ParamError,
+  TrainingNotConfiguredError,
   applyTrainingStep,
   assertTrainingSupported,
   checkBatch,
@@ -97,7 +97,7 @@ export class TfjsModel implements Model {
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     await this.ready();
     const training = this.training;
-    if (!training) throw new GradscopeError('NOT_CONFIGURED', 'trainStep() needs configureTraining() first');
+    if (!training) throw new TrainingNotConfiguredError(TFJS_BACKEND_NAME, 'trainStep');
     this.checkBatch(batch, training.config.loss);
     const monitor = options.report === true;
     const pass = await this.pass(batch, training.config.loss, monitor, false);
@@ -147,7 +147,7 @@ export class TfjsModel implements Model {
 
   async setTrainingState(state: TrainingState): Promise<void> {
     this.assertLive();
-    if (!this.training) throw new GradscopeError('NOT_CONFIGURED', 'setTrainingState() needs configureTraining() first');
+    if (!this.training) throw new TrainingNotConfiguredError(TFJS_BACKEND_NAME, 'setTrainingState');
     const known = new Map(this.shapes.map((s) => [s.name, s.shape]));
     const slots: OptimizerState['slots'] = {};
     const unexpected: string[] = [];

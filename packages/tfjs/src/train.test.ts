@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GradscopeError, NonFiniteLossError, parseSpec, parseTrainingConfig, relativeError, tensor, type Batch, type ParamSet } from '@gradscope/core';
+import { NonFiniteLossError, TrainingNotConfiguredError, parseSpec, parseTrainingConfig, relativeError, tensor, type Batch, type ParamSet } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend } from './backend.js';
 import { expectTensorClose } from './__fixtures__/torch-cases.js';
@@ -125,8 +125,8 @@ describe('training follows torch.optim', () => {
   it('asks for configureTraining before the first step', async () => {
     const backend = await createTfjsBackend();
     const model = await backend.createModel(spec, params(residual.params));
-    await expect(model.trainStep(batches(residual.batches)[0]!)).rejects.toThrow(/configureTraining/);
-    await expect(model.trainStep(batches(residual.batches)[0]!)).rejects.toBeInstanceOf(GradscopeError);
+    await expect(model.trainStep(batches(residual.batches)[0]!)).rejects.toThrow('tfjs model: call configureTraining(config) before trainStep()');
+    await expect(model.trainStep(batches(residual.batches)[0]!)).rejects.toBeInstanceOf(TrainingNotConfiguredError);
     await backend.dispose();
   });
 });
