@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   DisposedError,
-  NonFiniteLossError,
   ParamError,
   TrainingNotConfiguredError,
   applyTrainingStep,
@@ -102,7 +101,6 @@ export class TfjsModel implements Model {
     const monitor = options.report === true;
     const pass = await this.pass(batch, training.config.loss, monitor, false);
     const step = training.state.step + 1;
-    if (!Number.isFinite(pass.loss)) throw new NonFiniteLossError(step, pass.loss);
     const grads: Record<string, Float32Array> = {};
     this.shapes.forEach(({ name }, i) => (grads[name] = pass.grads[i]!));
     // Clip -> schedule -> optimizer on the host (measured faster than doing it in tf ops on wasm; see README).

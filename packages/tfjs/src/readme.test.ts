@@ -23,9 +23,10 @@ it('README example runs against the built package: trains, prints per-block norm
     expect(stderr).toBe('');
     const lines = stdout.split('\n').filter((l) => l.startsWith('step '));
     expect(lines).toHaveLength(4);
-    expect(lines[3]).toMatch(/^step 100 loss \d+\.\d{4} \|dL\/d block output\|( \d\.\d\de[-+]\d+){8}$/);
-    expect(existsSync(join(dir, 'residual-model', 'model.json'))).toBe(true);
-    expect(existsSync(join(dir, 'residual-model', 'weights.bin'))).toBe(true);
+    expect(lines[3]).toMatch(/^step 400 loss \d\.\d{3} \|dL\/d block output\|( \d\.\de[-+]\d+){8}$/);
+    expect(stdout).toMatch(/completed at step 400, last loss \d\.\d{3}/);
+    expect(existsSync(join(dir, 'spirals-model', 'model.json'))).toBe(true);
+    expect(existsSync(join(dir, 'spirals-model', 'weights.bin'))).toBe(true);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { NonFiniteLossError, TrainingNotConfiguredError, parseSpec, parseTrainingConfig, relativeError, tensor, type Batch, type ParamSet } from '@gradscope/core';
+import { NonFiniteLossError, TrainingNotConfiguredError, parseSpec, parseTrainingConfig, relativeError, tensor, train, type Batch, type ParamSet, type Task } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend } from './backend.js';
 import { expectTensorClose } from './__fixtures__/torch-cases.js';
@@ -104,21 +104,36 @@ describe('training follows torch.optim', () => {
     await backend.dispose();
   });
 
-  it('stops on a non-finite loss with NonFiniteLossError and keeps the weights', async () => {
+  it('reports a non-finite loss instead of hiding it, so core’s train() stops and restores the last good weights', async () => {
     const backend = await createTfjsBackend();
     const model = await backend.createModel(spec, params(residual.params));
     model.configureTraining(parseTrainingConfig({ optimizer: { type: 'sgd', lr: 0.1 } }));
-    const before = await model.getParams();
     const input = batches(residual.batches)[0]!.input;
     const overflow = { input, target: tensor([5, 2], new Array(10).fill(1e30)) }; // (1e30)^2 overflows float32
-    await expect(model.trainStep(overflow)).rejects.toBeInstanceOf(NonFiniteLossError);
-    expect(await model.getParams()).toEqual(before);
-    expect((await model.getTrainingState()).step).toBe(0);
-    // computeGradients reports non-finite values rather than hiding them.
-    const r = await model.computeGradients({ input, target: tensor([5, 2], new Array(10).fill(Number.NaN)) }, 'mse');
-    expect(r.loss).toBeNaN();
-    expect(r.blockOutputGradNorms).toHaveLength(2);
-    for (const n of r.blockOutputGradNorms!) expect(n).toBeNaN();
+    const step = await model.trainStep(overflow, { report: true });
+    expect(step.loss).toBe(Infinity);
+    expect(step.report!.loss).toBe(Infinity);
+    const nan = await model.computeGradients({ input, target: tensor([5, 2], new Array(10).fill(Number.NaN)) }, 'mse');
+    expect(nan.loss).toBeNaN();
+    for (const n of nan.blockOutputGradNorms!) expect(n).toBeNaN();
+
+    // A task whose third batch overflows: train() stops there and puts back weights whose loss was finite.
+    const start = params(residual.params);
+    await model.setParams(start);
+    const data = batches(residual.batches);
+    const task: Task = {
+      name: 'overflow-at-3',
+      inputSize: 3,
+      outputSize: 2,
+      loss: 'mse',
+      trainBatch: (_size, index) => (index === 2 ? { input: data[2]!.input, target: tensor([5, 2], new Array(10).fill(1e30)) } : data[index]!),
+      testSet: () => data[0]!,
+    };
+    const result = await train({ model, task, steps: 5, batchSize: 5, config: { optimizer: { type: 'sgd', lr: 0.1 } } });
+    expect(result.stopReason).toBe('nonFiniteLoss');
+    expect(result.error).toBeInstanceOf(NonFiniteLossError);
+    expect(result.losses).toHaveLength(3);
+    for (const p of Object.values(await model.getParams())) expect(p.data.every(Number.isFinite)).toBe(true);
     await backend.dispose();
   });
 
