@@ -5,12 +5,14 @@ Weights, inputs and targets are drawn as float32 values (what the adapter holds)
 Norms follow DESIGN.md: total dL/d(block output), dL/dh_t and dL/dc_t through the recurrence (retain_grad on an
 unrolled loop), dL/dx_t per step, each the L2 norm over the whole [batch, ...] tensor of the batch-mean loss.
 """
-import json, os
+import argparse, json, os
 import torch
 import torch.nn.functional as F
 
 torch.set_default_dtype(torch.float64)
-OUT = os.path.join(os.path.dirname(__file__), '..', 'src', '__fixtures__', 'torch-cases.json')
+parser = argparse.ArgumentParser()
+parser.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'src', '__fixtures__', 'torch-cases.json'))
+OUT = parser.parse_args().out
 
 ACT = {'relu': torch.relu, 'tanh': torch.tanh, 'sigmoid': torch.sigmoid, 'gelu': F.gelu,
        'leakyRelu': lambda v: F.leaky_relu(v, 0.01), 'linear': lambda v: v}

@@ -5,12 +5,14 @@ Each run records, per step, the loss, the pre-clip total gradient norm, the clip
 the per-parameter stats of the first step, and the parameters after the last step. The adding-problem run stores
 its batches (values U(0,1), one marker in [0, T/2) and one in [T/2, T), target = sum of the two marked values).
 """
-import json, math, os
+import argparse, json, math, os
 import torch
 import torch.nn.functional as F
 
 torch.set_default_dtype(torch.float64)
-OUT = os.path.join(os.path.dirname(__file__), '..', 'src', '__fixtures__', 'torch-training.json')
+parser = argparse.ArgumentParser()
+parser.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'src', '__fixtures__', 'torch-training.json'))
+OUT = parser.parse_args().out
 
 
 def f32(t):
