@@ -205,37 +205,39 @@ export class TfjsModel implements Model {
     const [batchSize, steps] = batch.input.shape as [number, number];
     let output: tf.Tensor | undefined;
     let activations: tf.Tensor | undefined;
-    const result = tf.tidy(() => {
-      const x = tf.tensor(batch.input.data, [...batch.input.shape]);
-      const target = tf.tensor(batch.target.data, [...batch.target.shape]);
-      // All probes are slices of one zero tensor `[count, batch, width]`: its gradient arrives as one tensor
-      // (one op and one download instead of one per probe).
-      const probeCount = !monitor ? 0 : spec.kind === 'residual' ? spec.depth : recurrentProbeCount(spec, steps);
-      const probeWidth = spec.kind === 'residual' ? spec.width : spec.hiddenSize;
-      const probeSource = probeCount > 0 ? tf.zeros([probeCount, batchSize, probeWidth]) : undefined;
-      const withInput = monitor && spec.kind === 'recurrent';
-      const sources = [...(probeSource ? [probeSource] : []), ...(withInput ? [x] : [])];
-      const weights = this.shapes.map(({ name }) => this.variables[name]!);
-      const lossOf = (): tf.Scalar => {
-        // Sliced inside the differentiated function, so the slices' gradients flow back into probeSource.
-        const probes = !probeSource ? [] : probeCount === 1 ? [tf.reshape(probeSource, [batchSize, probeWidth])] : tf.unstack(probeSource);
-        let out: tf.Tensor;
-        if (spec.kind === 'residual') {
-          const trace = residualForward(spec, this.variables, x, probes, monitor);
-          if (trace.activations?.length) activations = keep(tf.concat(trace.activations.flat(), 1));
-          out = trace.output;
-        } else {
-          out = recurrentForward(spec, this.variables, x, monitor ? recurrentProbeGrid(spec, steps, probes) : undefined);
-        }
-        if (wantOutput) output = keep(out);
-        return lossTensor(loss, out, target);
-      };
-      // tf.valueAndGrads differentiates with respect to exactly these tensors (by identity): lossOf reads them by closure.
-      const { value, grads } = tf.valueAndGrads(lossOf)([...sources, ...weights]);
-      const reportGrads = grads.slice(0, sources.length);
-      return { value, weightGrads: grads.slice(sources.length), probeGrad: probeSource ? reportGrads[0] : undefined, inputGrad: withInput ? reportGrads.at(-1) : undefined };
-    });
+    // Tensors that outlive the tidy (its results and the kept ones) are freed in `finally`, also when a step throws.
+    let result: { value: tf.Tensor; weightGrads: tf.Tensor[]; probeGrad?: tf.Tensor; inputGrad?: tf.Tensor } | undefined;
     try {
+      result = tf.tidy(() => {
+        const x = tf.tensor(batch.input.data, [...batch.input.shape]);
+        const target = tf.tensor(batch.target.data, [...batch.target.shape]);
+        // All probes are slices of one zero tensor `[count, batch, width]`: its gradient arrives as one tensor
+        // (one op and one download instead of one per probe).
+        const probeCount = !monitor ? 0 : spec.kind === 'residual' ? spec.depth : recurrentProbeCount(spec, steps);
+        const probeWidth = spec.kind === 'residual' ? spec.width : spec.hiddenSize;
+        const probeSource = probeCount > 0 ? tf.zeros([probeCount, batchSize, probeWidth]) : undefined;
+        const withInput = monitor && spec.kind === 'recurrent';
+        const sources = [...(probeSource ? [probeSource] : []), ...(withInput ? [x] : [])];
+        const weights = this.shapes.map(({ name }) => this.variables[name]!);
+        const lossOf = (): tf.Scalar => {
+          // Sliced inside the differentiated function, so the slices' gradients flow back into probeSource.
+          const probes = !probeSource ? [] : probeCount === 1 ? [tf.reshape(probeSource, [batchSize, probeWidth])] : tf.unstack(probeSource);
+          let out: tf.Tensor;
+          if (spec.kind === 'residual') {
+            const trace = residualForward(spec, this.variables, x, probes, monitor);
+            if (trace.activations?.length) activations = keep(tf.concat(trace.activations.flat(), 1));
+            out = trace.output;
+          } else {
+            out = recurrentForward(spec, this.variables, x, monitor ? recurrentProbeGrid(spec, steps, probes) : undefined);
+          }
+          if (wantOutput) output = keep(out);
+          return lossTensor(loss, out, target);
+        };
+        // tf.valueAndGrads differentiates with respect to exactly these tensors (by identity): lossOf reads them by closure.
+        const { value, grads } = tf.valueAndGrads(lossOf)([...sources, ...weights]);
+        const reportGrads = grads.slice(0, sources.length);
+        return { value, weightGrads: grads.slice(sources.length), probeGrad: probeSource ? reportGrads[0] : undefined, inputGrad: withInput ? reportGrads.at(-1) : undefined };
+      });
       const lossValue = (await result.value.data())[0]!;
       const grads = (await Promise.all(result.weightGrads.map((g) => g.data()))) as Float32Array[];
       const out = output ? ((await output.data()) as Float32Array) : undefined;
@@ -254,7 +256,8 @@ export class TfjsModel implements Model {
       }
       return { loss: lossValue, grads, output: out, norms };
     } finally {
-      tf.dispose([result.value, ...result.weightGrads, ...[result.probeGrad, result.inputGrad].filter((t) => t !== undefined), ...kept]);
+      const owned = result ? [result.value, ...result.weightGrads, result.probeGrad, result.inputGrad] : [];
+      tf.dispose([...owned.filter((t) => t !== undefined), ...kept]);
     }
   }
 
