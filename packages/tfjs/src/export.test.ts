@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initParams, parseSpec, relativeError, type NetworkSpecInput, type Tensor } from '@gradscope/core';
+import { ParamError, initParams, parseSpec, relativeError, type NetworkSpecInput, type Tensor } from '@gradscope/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTfjsBackend, type TfjsBackend } from './backend.js';
 import { saveLayersModel, toLayersModel } from './export.js';
@@ -71,6 +71,13 @@ describe('toLayersModel', () => {
     expect(model.layers.some((l) => l.getClassName() === 'GRU')).toBe(false);
     model.dispose();
   });
+});
+
+it('toLayersModel checks the parameters against the spec (ParamError naming each problem)', () => {
+  const spec = parseSpec(specs[0]![1]);
+  const { ['head.bias']: _dropped, ...rest } = initParams(spec, { seed: 0 });
+  expect(() => toLayersModel(spec, rest)).toThrow(ParamError);
+  expect(() => toLayersModel(spec, rest)).toThrow(/missing: head\.bias/);
 });
 
 describe('saveLayersModel', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { NonFiniteLossError, TrainingNotConfiguredError, parseSpec, parseTrainingConfig, relativeError, tensor, train, type Batch, type ParamSet, type Task } from '@gradscope/core';
+import { NonFiniteLossError, ParamError, TrainingNotConfiguredError, parseSpec, parseTrainingConfig, relativeError, tensor, train, type Batch, type ParamSet, type Task } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend } from './backend.js';
 import { expectTensorClose } from './__fixtures__/torch-cases.js';
@@ -134,6 +134,16 @@ describe('training follows torch.optim', () => {
     expect(result.error).toBeInstanceOf(NonFiniteLossError);
     expect(result.losses).toHaveLength(3);
     for (const p of Object.values(await model.getParams())) expect(p.data.every(Number.isFinite)).toBe(true);
+    await backend.dispose();
+  });
+
+  it('rejects an optimizer state that does not fit the model, naming each slot', async () => {
+    const backend = await createTfjsBackend();
+    const model = await backend.createModel(spec, params(residual.params));
+    model.configureTraining(parseTrainingConfig({ optimizer: { type: 'adam', lr: 0.01 } }));
+    const state = { step: 1, optimizer: { step: 1, slots: { exp_avg: { 'stem.weight': new Float32Array(5), 'nope.weight': new Float32Array(1) } } } };
+    await expect(model.setTrainingState(state)).rejects.toThrow(ParamError);
+    await expect(model.setTrainingState(state)).rejects.toThrow(/unexpected: exp_avg\.nope\.weight[\s\S]*exp_avg\.stem\.weight: expected shape \[6, 3\], got \[5\]/);
     await backend.dispose();
   });
 
