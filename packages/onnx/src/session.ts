@@ -11,8 +11,17 @@ export interface SessionOptions {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
+let live = 0;
+
+/** onnxruntime sessions created by this package and not yet released (for leak checks). */
+export function liveSessionCount(): number {
+  return live;
+}
+
 /** One onnxruntime session over one serialized model. */
 export class OnnxSession {
+  private released = false;
+
   private constructor(private readonly session: ort.InferenceSession) {}
 
   static async create(model: Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {
@@ -20,6 +29,7 @@ export class OnnxSession {
       executionProviders: ['wasm'],
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     });
+    live++;
     return new OnnxSession(session);
   }
 
@@ -45,6 +55,9 @@ export class OnnxSession {
   }
 
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    live--;
     await this.session.release();
   }
 }
