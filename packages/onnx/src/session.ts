@@ -63,23 +63,35 @@ export class OnnxSession {
 }
 
 /**
- * Sessions keyed by what shapes them (purpose, batch, T): built once on first use, released together.
- * A pending creation is shared, so concurrent callers never build the same session twice.
+ * Sessions keyed by what shapes them (purpose, loss, batch, T): built once on first use, released together.
+ * At most `capacity` are kept; the least recently used one is released when a new shape needs room, so a model fed
+ * ever-changing sequence lengths does not grow without bound. Callers must not run a session concurrently with
+ * `get` (the model serializes its calls), since `get` may release an idle session.
  */
 export class SessionCache {
   private readonly sessions = new Map<string, Promise<OnnxSession>>();
+
+  constructor(private readonly capacity = 16) {}
 
   get size(): number {
     return this.sessions.size;
   }
 
-  get(key: string, build: () => Uint8Array, options?: SessionOptions): Promise<OnnxSession> {
+  async get(key: string, build: () => Uint8Array, options?: SessionOptions): Promise<OnnxSession> {
     let s = this.sessions.get(key);
-    if (!s) {
-      s = OnnxSession.create(build(), options);
+    if (s) {
+      this.sessions.delete(key);
       this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
+      return s;
     }
+    if (this.sessions.size >= this.capacity) {
+      const [oldestKey, oldest] = this.sessions.entries().next().value!;
+      this.sessions.delete(oldestKey);
+      await (await oldest.catch(() => undefined))?.release();
+    }
+    s = OnnxSession.create(build(), options);
+    this.sessions.set(key, s);
+    s.catch(() => this.sessions.delete(key));
     return s;
   }
 
