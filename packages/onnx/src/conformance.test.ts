@@ -1,4 +1,4 @@
-import { describeBackendConformance } from '@gradscope/testkit';
+import { describeBackendConformance } from '@gradscope/testkit/conformance';
 import { createOnnxBackend } from './backend.js';
 import { liveSessionCount } from './session.js';
 
