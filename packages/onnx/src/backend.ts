@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import {
   activations,
+  applyTrainingStep,
   assertSpecSupported,
   assertTrainingSupported,
   BACKEND_SPECIFICATION_VERSION,
@@ -34,7 +35,6 @@ import {
   type TrainingConfig,
   type TrainingState,
 } from '@gradscope/core';
-import { applyTrainingStep } from '@gradscope/core';
 import { paramArrays, paramFeeds } from './params.js';
 import { SessionCache, type Fetched, type Feeds, type SessionOptions } from './session.js';
 import { compileModel, names, type Purpose } from './train.js';
@@ -116,6 +116,7 @@ class OnnxModel implements Model {
 
   /** Compiles (once per purpose, loss and batch shape) and runs the graph. */
   private async run(purpose: Purpose, loss: LossName | undefined, batch: number, steps: number, extra: Feeds): Promise<Fetched> {
+    this.alive();
     const key = `${purpose}:${loss ?? '-'}:${batch}:${steps}`;
     const build = (): Uint8Array => compileModel(this.spec, { purpose, batch, steps, ...(loss ? { loss } : {}) }).model;
     const session = await this.sessions.get(key, build, this.sessionOptions);
