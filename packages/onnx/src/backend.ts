@@ -12,12 +12,14 @@ import {
   cloneOptimizerState,
   createOptimizerState,
   DisposedError,
-  GradscopeError,
   lossNames,
+  NotSupportedError,
   optimizerNames,
   paramShapes,
+  parseTrainingConfig,
   scheduleNames,
   ShapeError,
+  TrainingNotConfiguredError,
   validateParams,
   type Backend,
   type Batch,
@@ -59,13 +61,6 @@ export interface OnnxBackendOptions {
    * creation for long unrolled recurrent graphs at some cost per step.
    */
   readonly graphOptimizationLevel?: SessionOptions['graphOptimizationLevel'];
-}
-
-/** `trainStep` was called before `configureTraining`. */
-export class TrainingNotConfiguredError extends GradscopeError {
-  constructor() {
-    super('TRAINING_NOT_CONFIGURED', 'trainStep() needs configureTraining(config) first');
-  }
 }
 
 /** Labels as one-hot rows, checked to be integer classes in [0, classes). */
@@ -177,15 +172,16 @@ class OnnxModel implements Model {
 
   configureTraining(config: TrainingConfig): void {
     this.alive();
-    assertTrainingSupported(onnxBackendIdentity, config);
-    this.config = config;
+    const parsed = parseTrainingConfig(config); // a validated copy with PyTorch's defaults (SpecError otherwise)
+    assertTrainingSupported(onnxBackendIdentity, parsed);
+    this.config = parsed;
     this.state = createOptimizerState();
   }
 
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     this.alive();
     const config = this.config;
-    if (!config) throw new TrainingNotConfiguredError();
+    if (!config) throw new TrainingNotConfiguredError('onnx', 'trainStep');
     const dims = checkBatch(this.spec, batch, config.loss);
     const feeds = this.batchFeeds(batch, config.loss);
     const withReport = options.report === true;
@@ -248,7 +244,7 @@ class OnnxModel implements Model {
 }
 
 function assertTrainingLoss(loss: LossName): void {
-  if (!lossNames.includes(loss)) throw new GradscopeError('UNKNOWN_LOSS', `unknown loss "${String(loss)}": expected one of ${lossNames.join('|')}`);
+  if (!lossNames.includes(loss)) throw new NotSupportedError('onnx', `loss "${String(loss)}"`);
 }
 
 const onnxBackendIdentity = { name: 'onnx', supports };

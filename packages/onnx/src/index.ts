@@ -1,4 +1,4 @@
-export { createOnnxBackend, supports, TrainingNotConfiguredError, type OnnxBackendOptions } from './backend.js';
+export { createOnnxBackend, supports, type OnnxBackendOptions } from './backend.js';
 export { exportOnnx, type ExportOptions } from './export.js';
 export { appendBackward, differentiableOps, NoGradientRuleError, type Backward } from './autodiff.js';
 export { Graph, GraphError, type Attrs } from './graph.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { initParams, parseSpec, parseTrainingConfig, type ParamSet, type Tensor } from '@gradscope/core';
+import { initParams, parseSpec, parseTrainingConfig, TrainingNotConfiguredError, type ParamSet, type Tensor } from '@gradscope/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createOnnxBackend, TrainingNotConfiguredError } from './backend.js';
+import { createOnnxBackend } from './backend.js';
 import { compileModel } from './train.js';
 import { relErr, seededRandom, uniform } from './test-helpers.js';
 
@@ -57,6 +57,7 @@ describe('trainStep', () => {
   it('needs configureTraining first', async () => {
     const model = await backend.createModel(spec, initParams(spec, { seed: 1 }));
     await expect(model.trainStep(batch)).rejects.toThrow(TrainingNotConfiguredError);
+    await expect(model.trainStep(batch)).rejects.toThrow('onnx model: call configureTraining(config) before trainStep()');
     await model.dispose();
   });
 
