@@ -7,7 +7,7 @@ export type Feeds = Record<string, { readonly dims: readonly number[]; readonly 
 export type Fetched = Record<string, { readonly dims: readonly number[]; readonly data: Float32Array }>;
 
 export interface SessionOptions {
-  /** onnxruntime graph optimization level; `basic` keeps creation of long unrolled graphs fast. */
+  /** onnxruntime graph optimization level (default `basic`). */
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
@@ -27,7 +27,7 @@ export class OnnxSession {
   static async create(model: Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {
     const session = await ort.InferenceSession.create(model, {
       executionProviders: ['wasm'],
-      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+      graphOptimizationLevel: options.graphOptimizationLevel ?? 'basic',
     });
     live++;
     return new OnnxSession(session);
