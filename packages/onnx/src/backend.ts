@@ -87,7 +87,7 @@ class OnnxModel implements Model {
   private config: TrainingConfig | undefined;
   private state: OptimizerState = createOptimizerState();
   private disposed = false;
-  /** onnxruntime-web runs one call per session at a time: calls on a model are queued. */
+  /** A model's calls run one after another, in call order, so a step always sees the weights the previous one left. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(

@@ -13,6 +13,17 @@ export interface SessionOptions {
 
 let live = 0;
 
+/**
+ * onnxruntime-web's wasm runtime fails ("failed to call OrtRun()") when runs of different sessions overlap, so
+ * every call into it goes through this one queue, whichever model or session it comes from.
+ */
+let tail: Promise<unknown> = Promise.resolve();
+function exclusive<T>(f: () => Promise<T>): Promise<T> {
+  const next = tail.then(f, f);
+  tail = next.catch(() => undefined);
+  return next;
+}
+
 /** onnxruntime sessions created by this package and not yet released (for leak checks). */
 export function liveSessionCount(): number {
   return live;
@@ -25,10 +36,12 @@ export class OnnxSession {
   private constructor(private readonly session: ort.InferenceSession) {}
 
   static async create(model: Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {
-    const session = await ort.InferenceSession.create(model, {
-      executionProviders: ['wasm'],
-      graphOptimizationLevel: options.graphOptimizationLevel ?? 'basic',
-    });
+    const session = await exclusive(() =>
+      ort.InferenceSession.create(model, {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: options.graphOptimizationLevel ?? 'basic',
+      }),
+    );
     live++;
     return new OnnxSession(session);
   }
@@ -44,21 +57,23 @@ export class OnnxSession {
   async run(feeds: Feeds, fetch: readonly string[] = this.session.outputNames): Promise<Fetched> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
-    const results = await this.session.run(ortFeeds, fetch);
-    const out: Fetched = {};
-    for (const name of fetch) {
-      const t = results[name]!;
-      out[name] = { dims: [...t.dims], data: Float32Array.from(t.data as Float32Array) };
-      t.dispose();
-    }
-    return out;
+    return exclusive(async () => {
+      const results = await this.session.run(ortFeeds, fetch);
+      const out: Fetched = {};
+      for (const name of fetch) {
+        const t = results[name]!;
+        out[name] = { dims: [...t.dims], data: Float32Array.from(t.data as Float32Array) };
+        t.dispose();
+      }
+      return out;
+    });
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     live--;
-    await this.session.release();
+    await exclusive(() => this.session.release());
   }
 }
 
