@@ -4,6 +4,7 @@ import {
   NotSupportedError,
   parseSpec,
   ShapeError,
+  type GradientResult,
   type NetworkSpec,
   type ParamSet,
   type Tensor,
@@ -75,6 +76,27 @@ describe('onnx backend against PyTorch float64 goldens (scripts/make-goldens.py)
       await model.dispose();
     });
   }
+});
+
+describe('concurrency', () => {
+  it('concurrent calls on one model and on several models give the same numbers as sequential calls', async () => {
+    const cases = goldens.slice(0, 4);
+    const models = await Promise.all(cases.map((g) => backend.createModel(parseSpec(g.spec), paramsOf(g))));
+    const batches = cases.map((g) => ({ input: tensorOf(g.input), target: tensorOf(g.target) }));
+    const sequential: GradientResult[] = [];
+    for (let i = 0; i < models.length; i++) sequential.push(await models[i]!.computeGradients(batches[i]!, cases[i]!.loss));
+    const parallel = await Promise.all(
+      models.flatMap((m, i) => [m.computeGradients(batches[i]!, cases[i]!.loss), m.forward(batches[i]!.input), m.computeGradients(batches[i]!, cases[i]!.loss)]),
+    );
+    models.forEach((_, i) => {
+      const [a, y, b] = parallel.slice(3 * i, 3 * i + 3) as [GradientResult, Tensor, GradientResult];
+      expect(a.loss).toBe(sequential[i]!.loss);
+      expect(b.loss).toBe(sequential[i]!.loss);
+      expect(y.data).toEqual(sequential[i]!.output.data);
+      for (const name of Object.keys(a.grads)) expect(a.grads[name]!.data).toEqual(sequential[i]!.grads[name]!.data);
+    });
+    await Promise.all(models.map((m) => m.dispose()));
+  });
 });
 
 describe('onnx backend errors', () => {

@@ -1,27 +1,27 @@
-import { parseSpec, parseTrainingConfig, type CellType } from '@gradscope/core';
+import { createAddingTask, initParams, parseSpec, parseTrainingConfig, type CellType } from '@gradscope/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './backend.js';
-import { addingBatch, seededRandom, torchLikeInit } from './test-helpers.js';
 
 const T = 50;
 const STEPS = 1000;
+const SEED = 0;
 const backend = createOnnxBackend();
 afterAll(() => backend.dispose());
 
 /** Trains on the adding problem (hidden 32, batch 32, Adam lr 1e-2, clip norm 1.0) and returns the test MSE curve. */
 async function train(cell: CellType): Promise<{ step: number; mse: number }[]> {
   const spec = parseSpec({ kind: 'recurrent', cell, inputSize: 2, hiddenSize: 32, outputSize: 1 });
-  const model = await backend.createModel(spec, torchLikeInit(spec, 42));
+  const model = await backend.createModel(spec, initParams(spec, { seed: SEED }));
   model.configureTraining(parseTrainingConfig({ loss: 'mse', optimizer: { type: 'adam', lr: 1e-2 }, clip: { type: 'norm', maxNorm: 1 } }));
-  const test = addingBatch(seededRandom(7), 1000, T);
-  const rand = seededRandom(1);
+  const task = createAddingTask({ T, seed: SEED });
+  const test = task.testSet(1000);
   const testMse = async (): Promise<number> => {
     const y = await model.forward(test.input);
     return y.data.reduce((s, v, i) => s + (v - test.target.data[i]!) ** 2, 0) / y.data.length;
   };
   const curve: { step: number; mse: number }[] = [];
   for (let step = 1; step <= STEPS; step++) {
-    await model.trainStep(addingBatch(rand, 32, T));
+    await model.trainStep(task.trainBatch(32, step - 1));
     if (step % 250 === 0) curve.push({ step, mse: await testMse() });
   }
   await model.dispose();

@@ -49,6 +49,8 @@ export class Graph {
   private readonly meta = new Map<string, ValueMeta>();
   /** Values of int64 constants, read by shape inference (Split sizes, Reshape targets, axes, ...). */
   private readonly intConsts = new Map<string, readonly number[]>();
+  /** Small constants already in the graph, by shape and value, so repeated scalars share one initializer. */
+  private readonly constCache = new Map<string, string>();
   private counter = 0;
 
   constructor(readonly name: string) {}
@@ -105,14 +107,23 @@ export class Graph {
 
   constFloat(data: ArrayLike<number> | number, dims: readonly number[] = []): string {
     const values = typeof data === 'number' ? [data] : data;
-    return this.initializer(this.fresh('const'), dims, values);
+    const key = values.length <= 16 ? `f[${dims}]${Array.from(values, (v) => Math.fround(v))}` : undefined;
+    const cached = key && this.constCache.get(key);
+    if (cached) return cached;
+    const name = this.initializer(this.fresh('const'), dims, values);
+    if (key) this.constCache.set(key, name);
+    return name;
   }
 
   /** A 1-D int64 constant (shapes, axes, split sizes, pads). */
   constInt64(values: readonly number[]): string {
+    const key = `i${values}`;
+    const cached = this.constCache.get(key);
+    if (cached) return cached;
     const name = this.define(this.fresh('ints'), [values.length], DataType.INT64);
     this.initializers.push({ name, dims: [values.length], dataType: DataType.INT64, raw: int64Bytes(values) });
     this.intConsts.set(name, [...values]);
+    this.constCache.set(key, name);
     return name;
   }
 

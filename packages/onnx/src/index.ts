@@ -1,4 +1,7 @@
-export { createOnnxBackend, supports, TrainingNotConfiguredError, type OnnxBackendOptions } from './backend.js';
-export { NoGradientRuleError, appendBackward, differentiableOps, type Backward } from './autodiff.js';
-export { Graph, GraphError } from './graph.js';
-export { compileModel, type Purpose, type CompiledModel, type CompileOptions } from './train.js';
+export { createOnnxBackend, supports, type OnnxBackendOptions } from './backend.js';
+export { exportOnnx, type ExportOptions } from './export.js';
+export { appendBackward, differentiableOps, NoGradientRuleError, type Backward } from './autodiff.js';
+export { Graph, GraphError, type Attrs } from './graph.js';
+export { compileModel, CompileError, type CompiledModel, type CompileOptions, type Purpose } from './train.js';
+export { liveSessionCount, OnnxSession, type Feeds, type Fetched } from './session.js';
+export { IR_VERSION, OPSET_VERSION } from './proto.js';

@@ -1,8 +1,8 @@
-import { activations, cellTypes, parseSpec, parseTrainingConfig, type LossName, type NetworkSpec, type Tensor } from '@gradscope/core';
+import { activations, cellTypes, initParams, parseSpec, parseTrainingConfig, type LossName, type NetworkSpec, type Tensor } from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './backend.js';
-import { relErr, seededRandom, torchLikeInit, uniform } from './test-helpers.js';
+import { relErr, seededRandom, uniform } from './test-helpers.js';
 
 const onnx = createOnnxBackend();
 const reference = createReferenceBackend();
@@ -42,7 +42,7 @@ describe('agreement with the float64 reference backend (@gradscope/testkit)', ()
   specs.forEach(({ spec, loss, steps }, k) => {
     const label = spec.kind === 'residual' ? `${spec.block.skip === 'none' ? 'plain' : 'residual'} ${spec.block.activation} ${spec.depth}x${spec.block.layers}` : `${spec.cell} ${spec.numLayers}x${spec.hiddenSize} T=${steps}`;
     it(`${label}, ${loss}: forward 1e-5, gradients 1e-4, norms 1e-3`, async () => {
-      const params = torchLikeInit(spec, 100 + k);
+      const params = initParams(spec, { seed: 100 + k });
       const batch = batchFor(spec, loss, 6, steps, 200 + k);
       const [a, b] = [await onnx.createModel(spec, params), await reference.createModel(spec, params)];
       expect(relErr((await a.forward(batch.input)).data, (await b.forward(batch.input)).data)).toBeLessThan(1e-5);
@@ -68,7 +68,7 @@ describe('agreement with the float64 reference backend (@gradscope/testkit)', ()
   ] as const) {
     it(`20-step trajectory, Adam lr 1e-2 + clip norm 1.0, monitored every step: ${specJson.kind}`, async () => {
       const spec = parseSpec(specJson);
-      const params = torchLikeInit(spec, 7);
+      const params = initParams(spec, { seed: 7 });
       const config = parseTrainingConfig({ optimizer: { type: 'adam', lr: 1e-2 }, clip: { type: 'norm', maxNorm: 1 } });
       const [a, b] = [await onnx.createModel(spec, params), await reference.createModel(spec, params)];
       a.configureTraining(config);

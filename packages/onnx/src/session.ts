@@ -7,19 +7,42 @@ export type Feeds = Record<string, { readonly dims: readonly number[]; readonly 
 export type Fetched = Record<string, { readonly dims: readonly number[]; readonly data: Float32Array }>;
 
 export interface SessionOptions {
-  /** onnxruntime graph optimization level; `basic` keeps creation of long unrolled graphs fast. */
+  /** onnxruntime graph optimization level (default `basic`). */
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+let live = 0;
+
+/**
+ * onnxruntime-web's wasm runtime fails ("failed to call OrtRun()") when runs of different sessions overlap, so
+ * every call into it goes through this one queue, whichever model or session it comes from.
+ */
+let tail: Promise<unknown> = Promise.resolve();
+function exclusive<T>(f: () => Promise<T>): Promise<T> {
+  const next = tail.then(f, f);
+  tail = next.catch(() => undefined);
+  return next;
+}
+
+/** onnxruntime sessions created by this package and not yet released (for leak checks). */
+export function liveSessionCount(): number {
+  return live;
 }
 
 /** One onnxruntime session over one serialized model. */
 export class OnnxSession {
+  private released = false;
+
   private constructor(private readonly session: ort.InferenceSession) {}
 
   static async create(model: Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {
-    const session = await ort.InferenceSession.create(model, {
-      executionProviders: ['wasm'],
-      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-    });
+    const session = await exclusive(() =>
+      ort.InferenceSession.create(model, {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: options.graphOptimizationLevel ?? 'basic',
+      }),
+    );
+    live++;
     return new OnnxSession(session);
   }
 
@@ -34,39 +57,56 @@ export class OnnxSession {
   async run(feeds: Feeds, fetch: readonly string[] = this.session.outputNames): Promise<Fetched> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
-    const results = await this.session.run(ortFeeds, fetch);
-    const out: Fetched = {};
-    for (const name of fetch) {
-      const t = results[name]!;
-      out[name] = { dims: [...t.dims], data: Float32Array.from(t.data as Float32Array) };
-      t.dispose();
-    }
-    return out;
+    return exclusive(async () => {
+      const results = await this.session.run(ortFeeds, fetch);
+      const out: Fetched = {};
+      for (const name of fetch) {
+        const t = results[name]!;
+        out[name] = { dims: [...t.dims], data: Float32Array.from(t.data as Float32Array) };
+        t.dispose();
+      }
+      return out;
+    });
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    if (this.released) return;
+    this.released = true;
+    live--;
+    await exclusive(() => this.session.release());
   }
 }
 
 /**
- * Sessions keyed by what shapes them (purpose, batch, T): built once on first use, released together.
- * A pending creation is shared, so concurrent callers never build the same session twice.
+ * Sessions keyed by what shapes them (purpose, loss, batch, T): built once on first use, released together.
+ * At most `capacity` are kept; the least recently used one is released when a new shape needs room, so a model fed
+ * ever-changing sequence lengths does not grow without bound. Callers must not run a session concurrently with
+ * `get` (the model serializes its calls), since `get` may release an idle session.
  */
 export class SessionCache {
   private readonly sessions = new Map<string, Promise<OnnxSession>>();
+
+  constructor(private readonly capacity = 16) {}
 
   get size(): number {
     return this.sessions.size;
   }
 
-  get(key: string, build: () => Uint8Array, options?: SessionOptions): Promise<OnnxSession> {
+  async get(key: string, build: () => Uint8Array, options?: SessionOptions): Promise<OnnxSession> {
     let s = this.sessions.get(key);
-    if (!s) {
-      s = OnnxSession.create(build(), options);
+    if (s) {
+      this.sessions.delete(key);
       this.sessions.set(key, s);
-      s.catch(() => this.sessions.delete(key));
+      return s;
     }
+    if (this.sessions.size >= this.capacity) {
+      const [oldestKey, oldest] = this.sessions.entries().next().value!;
+      this.sessions.delete(oldestKey);
+      await (await oldest.catch(() => undefined))?.release();
+    }
+    s = OnnxSession.create(build(), options);
+    this.sessions.set(key, s);
+    s.catch(() => this.sessions.delete(key));
     return s;
   }
 

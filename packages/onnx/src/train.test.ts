@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseSpec, parseTrainingConfig, type ParamSet, type Tensor } from '@gradscope/core';
+import { initParams, parseSpec, parseTrainingConfig, TrainingNotConfiguredError, type ParamSet, type Tensor } from '@gradscope/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createOnnxBackend, TrainingNotConfiguredError } from './backend.js';
+import { createOnnxBackend } from './backend.js';
 import { compileModel } from './train.js';
-import { relErr, torchLikeInit, seededRandom, uniform } from './test-helpers.js';
+import { relErr, seededRandom, uniform } from './test-helpers.js';
 
 interface JsonTensor {
   shape: number[];
@@ -52,16 +52,17 @@ describe('trainStep', () => {
   const spec = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 4, numLayers: 2, outputSize: 1 });
   const rand = seededRandom(3);
   const batch = { input: { shape: [3, 5, 2], data: uniform(rand, 30, -1, 1) }, target: { shape: [3, 1], data: uniform(rand, 3, -1, 1) } };
-  const config = parseTrainingConfig({ optimizer: { type: 'adam', lr: 1e-2 }, clip: { type: 'norm', maxNorm: 0.1 } });
+  const config = parseTrainingConfig({ optimizer: { type: 'adam', lr: 1e-2 }, clip: { type: 'norm', maxNorm: 0.01 } });
 
   it('needs configureTraining first', async () => {
-    const model = await backend.createModel(spec, torchLikeInit(spec, 1));
+    const model = await backend.createModel(spec, initParams(spec, { seed: 1 }));
     await expect(model.trainStep(batch)).rejects.toThrow(TrainingNotConfiguredError);
+    await expect(model.trainStep(batch)).rejects.toThrow('onnx model: call configureTraining(config) before trainStep()');
     await model.dispose();
   });
 
   it('reports the full GradientReport only when asked, matching computeGradients on the same weights', async () => {
-    const model = await backend.createModel(spec, torchLikeInit(spec, 1));
+    const model = await backend.createModel(spec, initParams(spec, { seed: 1 }));
     model.configureTraining(config);
     const plain = await model.trainStep(batch);
     expect(plain.report).toBeUndefined();
@@ -85,12 +86,12 @@ describe('trainStep', () => {
   });
 
   it('resumes identically from getTrainingState/setTrainingState and getParams/setParams', async () => {
-    const a = await backend.createModel(spec, torchLikeInit(spec, 2));
+    const a = await backend.createModel(spec, initParams(spec, { seed: 2 }));
     a.configureTraining(config);
     await a.trainStep(batch);
     await a.trainStep(batch);
     const saved = { params: await a.getParams(), state: await a.getTrainingState() };
-    const b = await backend.createModel(spec, torchLikeInit(spec, 9));
+    const b = await backend.createModel(spec, initParams(spec, { seed: 9 }));
     b.configureTraining(config);
     await b.setParams(saved.params);
     await b.setTrainingState(saved.state);
@@ -119,7 +120,7 @@ describe('what each step fetches', () => {
 describe('vanishing gradients show up in the report', () => {
   const blockNorms = async (skip: 'identity' | 'none'): Promise<number[]> => {
     const spec = parseSpec({ kind: 'residual', inputSize: 8, outputSize: 4, width: 16, depth: 16, block: { activation: 'sigmoid', skip } });
-    const model = await backend.createModel(spec, torchLikeInit(spec, 5));
+    const model = await backend.createModel(spec, initParams(spec, { seed: 5 }));
     const rand = seededRandom(5);
     const r = await model.computeGradients({ input: { shape: [16, 8], data: uniform(rand, 128, -1, 1) }, target: { shape: [16, 4], data: uniform(rand, 64, -1, 1) } }, 'mse');
     await model.dispose();
