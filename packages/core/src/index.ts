@@ -14,3 +14,4 @@ export * from './backend.js';
 export * from './checkpoint.js';
 export * from './random.js';
 export * from './init.js';
+export * from './safetensors.js';

@@ -1,2 +1,5 @@
-// Filled in by its issue; see README.md.
-export {};
+export { createReferenceBackend, referenceSupports, type ReferenceBackend } from './reference/backend.js';
+export { ReferenceModel } from './reference/model.js';
+export { forward64, gradients64, loss64, type AnyBatch, type AnyTensor, type GradientResult64, type NetworkProbes } from './reference/network.js';
+export { toParams64, type Params64, type Tensor64 } from './reference/params64.js';
+export { erf } from './reference/activations.js';
