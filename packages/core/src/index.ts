@@ -15,3 +15,5 @@ export * from './checkpoint.js';
 export * from './random.js';
 export * from './init.js';
 export * from './safetensors.js';
+export * from './params-json.js';
+export * from './params-io.js';
