@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,5 +143,35 @@ describe('gradscope errors: one clear message, no stack trace', () => {
     expect(r.stderr).toContain(`cannot write the report into "${join(file, 'report')}"`);
     expect(r.stderr).not.toContain('[1/');
     expectNoStack(r.stderr);
+  });
+});
+
+describe('gradscope compare (the built CLI)', () => {
+  it('shows progress as plain lines when not on a terminal, prints the tables and says where the report is', () => {
+    const out = join(tmp, 'report-cli');
+    const r = run('compare', '--backends', 'reference', '--suite', 'smoke', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\[1\/14\] plain sigmoid depth 4 width 12 on reference$/m);
+    expect(r.stderr).toMatch(/^\[14\/14\] lstm T=30 on reference$/m);
+    expect(r.stdout).toContain('Depth: gradient reaching the first and last block');
+    expect(r.stdout).toContain('Speed: median training-step time');
+    expect(r.stdout).toContain(`Report: ${join(out, 'index.html')}`);
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).suite.name).toBe('smoke');
+  });
+
+  it('interrupted (Ctrl-C) while running, it leaves the previous report intact', async () => {
+    const out = join(tmp, 'report-interrupted');
+    expect(run('compare', '--backends', 'reference', '--suite', 'smoke', '--out', out, '--seed', '1').code).toBe(0);
+    const before = [readFileSync(join(out, 'index.html'), 'utf8'), readFileSync(join(out, 'results.json'), 'utf8')];
+    const child = spawn(process.execPath, [cli, 'compare', '--backends', 'reference', '--suite', 'smoke', '--out', out, '--seed', '2']);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('[2/14]')) child.kill('SIGINT');
+    });
+    expect(await exited).toBe('SIGINT');
+    expect([readFileSync(join(out, 'index.html'), 'utf8'), readFileSync(join(out, 'results.json'), 'utf8')]).toEqual(before);
+    expect(readdirSync(out).sort()).toEqual(['index.html', 'results.json']);
   });
 });
