@@ -1,2 +1,2 @@
 // Node-only helpers (files on disk). Browser code imports `@gradscope/core` alone.
-export {};
+export { createJsonlSink, reportToJsonLine, type JsonlSink, type JsonlSinkOptions } from './monitor/jsonl.js';

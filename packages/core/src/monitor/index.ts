@@ -1,0 +1,3 @@
+export * from './monitor.js';
+export * from './history.js';
+export * from './detector.js';
