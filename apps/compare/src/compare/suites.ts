@@ -7,8 +7,6 @@ export interface DepthSettings {
   depths: number[];
   activations: Activation[];
   width: number;
-  inputSize: number;
-  outputSize: number;
   batch: number;
   /** Training steps per network (0: norms at initialization only). */
   steps: number;
@@ -46,17 +44,17 @@ const adam = (lr: number): OptimizerSpec => ({ type: 'adam', lr, betas: [0.9, 0.
 export const suites: Record<SuiteName, SuiteSettings> = {
   smoke: {
     name: 'smoke',
-    depth: { depths: [4, 16], activations: ['sigmoid', 'relu'], width: 12, inputSize: 8, outputSize: 2, batch: 16, steps: 10, reportEvery: 5, optimizer: adam(1e-3) },
+    depth: { depths: [4, 16], activations: ['sigmoid', 'relu'], width: 12, batch: 16, steps: 10, reportEvery: 5, optimizer: adam(1e-3) },
     time: { lengths: [10, 30], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 8, numLayers: 1, batch: 16, steps: 10, testSize: 64, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
   },
   quick: {
     name: 'quick',
-    depth: { depths: [4, 16, 32], activations: ['sigmoid', 'relu'], width: 32, inputSize: 8, outputSize: 2, batch: 32, steps: 100, reportEvery: 25, optimizer: adam(1e-3) },
+    depth: { depths: [4, 16, 32], activations: ['sigmoid', 'relu'], width: 32, batch: 32, steps: 100, reportEvery: 25, optimizer: adam(1e-3) },
     time: { lengths: [10, 30, 50], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 16, numLayers: 1, batch: 32, steps: 150, testSize: 256, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
   },
   full: {
     name: 'full',
-    depth: { depths: [4, 8, 16, 32, 56], activations: ['sigmoid', 'tanh', 'relu'], width: 64, inputSize: 8, outputSize: 2, batch: 64, steps: 1000, reportEvery: 100, optimizer: adam(1e-3) },
+    depth: { depths: [4, 8, 16, 32, 56], activations: ['sigmoid', 'tanh', 'relu'], width: 64, batch: 64, steps: 1000, reportEvery: 100, optimizer: adam(1e-3) },
     time: { lengths: [10, 30, 50, 100, 200], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 32, numLayers: 1, batch: 32, steps: 1000, testSize: 1000, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
   },
 };

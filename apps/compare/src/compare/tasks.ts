@@ -1,56 +1,29 @@
-import { createRng, type Batch, type RandomStream } from '@gradscope/core';
-import type { DepthSettings } from './suites.js';
+import { createAddingTask, createSpiralsTask, type Batch, type Task } from '@gradscope/core';
 
 /** The batches of one workload, shared by every backend so they all see the same data. */
 export interface WorkloadData {
+  task: Task;
   /** The batch whose gradients are recorded (at init and during training) and compared with the reference. */
   probe: Batch;
   /** One batch per training step. */
   train: Batch[];
-  /** Fresh examples the trained model is scored on (adding problem). */
+  /** Held-out examples the trained model is scored on (adding problem). */
   test?: Batch;
 }
 
-// INTERIM: to be replaced by core's createAddingTask / dense task once they are on main.
-
-function addingBatch(rng: RandomStream, T: number, batch: number): Batch {
-  const input = new Float32Array(batch * T * 2);
-  const target = new Float32Array(batch);
-  for (let b = 0; b < batch; b++) {
-    const first = rng.int(Math.floor(T / 2));
-    const second = Math.floor(T / 2) + rng.int(T - Math.floor(T / 2));
-    for (let t = 0; t < T; t++) input[(b * T + t) * 2] = rng.uniform();
-    input[(b * T + first) * 2 + 1] = 1;
-    input[(b * T + second) * 2 + 1] = 1;
-    target[b] = input[(b * T + first) * 2]! + input[(b * T + second) * 2]!;
-  }
-  return { input: { shape: [batch, T, 2], data: input }, target: { shape: [batch, 1], data: target } };
+/** Training batches 1..steps of the task's stream; batch 0 is the probe batch. */
+function batches(task: Task, batch: number, steps: number): Pick<WorkloadData, 'probe' | 'train'> {
+  return { probe: task.trainBatch(batch, 0), train: Array.from({ length: steps }, (_, i) => task.trainBatch(batch, i + 1)) };
 }
 
+/** The adding problem with sequence length T (core's task), plus its held-out test set. */
 export function addingData(T: number, batch: number, steps: number, testSize: number, seed: number): WorkloadData {
-  const rng = createRng(seed).stream(`adding T=${T}`);
-  return {
-    probe: addingBatch(rng.stream('probe'), T, batch),
-    train: Array.from({ length: steps }, (_, i) => addingBatch(rng.stream(`train ${i}`), T, batch)),
-    test: addingBatch(rng.stream('test'), T, testSize),
-  };
+  const task = createAddingTask({ T, seed });
+  return { task, ...batches(task, batch, steps), test: task.testSet(testSize) };
 }
 
-export function denseData(s: DepthSettings, seed: number): WorkloadData {
-  const rng = createRng(seed).stream('dense');
-  const teacher = rng.stream('teacher');
-  const w = Array.from({ length: s.outputSize * s.inputSize }, () => teacher.normal(0, 1 / Math.sqrt(s.inputSize)));
-  const make = (r: RandomStream, batch: number): Batch => {
-    const input = Float32Array.from({ length: batch * s.inputSize }, () => r.normal());
-    const target = new Float32Array(batch * s.outputSize);
-    for (let b = 0; b < batch; b++) {
-      for (let o = 0; o < s.outputSize; o++) {
-        let z = 0;
-        for (let i = 0; i < s.inputSize; i++) z += w[o * s.inputSize + i]! * input[b * s.inputSize + i]!;
-        target[b * s.outputSize + o] = Math.sin(2 * z);
-      }
-    }
-    return { input: { shape: [batch, s.inputSize], data: input }, target: { shape: [batch, s.outputSize], data: target } };
-  };
-  return { probe: make(rng.stream('probe'), s.batch), train: Array.from({ length: s.steps }, (_, i) => make(rng.stream(`train ${i}`), s.batch)) };
+/** Two-spirals classification (core's dense task): a deep plain net stalls on it, a residual one learns. */
+export function spiralsData(batch: number, steps: number, seed: number): WorkloadData {
+  const task = createSpiralsTask({ seed });
+  return { task, ...batches(task, batch, steps) };
 }

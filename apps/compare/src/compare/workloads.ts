@@ -1,6 +1,6 @@
 import { describeSpec, initParams, parseSpec, parseTrainingConfig, type Batch, type CellType, type NetworkSpec, type ParamSet, type TrainingConfig, type Activation } from '@gradscope/core';
 import type { SuiteSettings } from './suites.js';
-import { addingData, denseData, type WorkloadData } from './tasks.js';
+import { addingData, spiralsData, type WorkloadData } from './tasks.js';
 
 /** One network with its data, run identically on every backend. */
 export interface Workload {
@@ -19,19 +19,19 @@ export interface Workload {
 
 export type { Batch };
 
-/** The depth experiment: plain and residual nets over depths and activations, with bit-identical initial weights. */
+/** The depth experiment: plain and residual nets over depths and activations on two spirals, with bit-identical initial weights. */
 export function depthWorkloads(suite: SuiteSettings, seed: number): Workload[] {
   const s = suite.depth;
-  const data = denseData(s, seed);
-  const training = parseTrainingConfig({ loss: 'mse', optimizer: s.optimizer });
+  const data = spiralsData(s.batch, s.steps, seed);
+  const training = parseTrainingConfig({ loss: data.task.loss, optimizer: s.optimizer });
   const out: Workload[] = [];
   for (const activation of s.activations) {
     for (const depth of s.depths) {
       for (const architecture of ['plain', 'residual'] as const) {
         const spec = parseSpec({
           kind: 'residual',
-          inputSize: s.inputSize,
-          outputSize: s.outputSize,
+          inputSize: data.task.inputSize,
+          outputSize: data.task.outputSize,
           width: s.width,
           depth,
           block: { layers: 1, activation, skip: architecture === 'residual' ? 'identity' : 'none' },
@@ -55,12 +55,12 @@ export function depthWorkloads(suite: SuiteSettings, seed: number): Workload[] {
 /** The time experiment: tanh RNN, GRU and LSTM on the adding problem for each sequence length T. */
 export function timeWorkloads(suite: SuiteSettings, seed: number): Workload[] {
   const s = suite.time;
-  const training = parseTrainingConfig({ loss: 'mse', optimizer: s.optimizer, clip: s.clip });
   const out: Workload[] = [];
   for (const T of s.lengths) {
     const data = addingData(T, s.batch, s.steps, s.testSize, seed);
+    const training = parseTrainingConfig({ loss: data.task.loss, optimizer: s.optimizer, clip: s.clip });
     for (const cell of s.cells) {
-      const spec = parseSpec({ kind: 'recurrent', cell, inputSize: 2, hiddenSize: s.hiddenSize, numLayers: s.numLayers, outputSize: 1 });
+      const spec = parseSpec({ kind: 'recurrent', cell, inputSize: data.task.inputSize, hiddenSize: s.hiddenSize, numLayers: s.numLayers, outputSize: data.task.outputSize });
       out.push({ experiment: 'time', label: `${cell} T=${T}`, spec, params: initParams(spec, { seed }), data, training, time: { cell, T } });
     }
   }
