@@ -17,5 +17,6 @@ export * from './init.js';
 export * from './safetensors.js';
 export * from './params-json.js';
 export * from './params-io.js';
+export * from './checkpoint-io.js';
 export * from './monitor/index.js';
 export * from './tasks/index.js';

@@ -1,2 +1,4 @@
-// Filled in by its issue; see README.md.
-export {};
+export { createOnnxBackend, supports, TrainingNotConfiguredError, type OnnxBackendOptions } from './backend.js';
+export { NoGradientRuleError, appendBackward, differentiableOps, type Backward } from './autodiff.js';
+export { Graph, GraphError } from './graph.js';
+export { compileModel, type Purpose, type CompiledModel, type CompileOptions } from './train.js';

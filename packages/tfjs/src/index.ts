@@ -1,2 +1,6 @@
-// Filled in by its issue; see README.md.
-export {};
+export { createTfjsBackend, type TfjsBackend, type TfjsBackendOptions } from './backend.js';
+export { type TfjsDevice } from './device.js';
+export { TfjsModel } from './model.js';
+export { tfjsSupports } from './supports.js';
+export { saveLayersModel, toLayersModel } from './export.js';
+export { kerasRecurrentWeights, toTfjsLayout, toTorchLayout, type KerasRecurrentWeights } from './params.js';

@@ -106,6 +106,12 @@ export class ReferenceModel implements Model {
     this.params = toParams64(this.spec, params);
   }
 
+  /** `setParams` for float64 values (validated the same way), so an exact copy of another reference model is possible. */
+  async setParams64(params: Record<string, AnyTensor>): Promise<void> {
+    this.guard();
+    this.params = toParams64(this.spec, params);
+  }
+
   async getTrainingState(): Promise<TrainingState> {
     this.guard();
     return exportTrainingState(this.state);

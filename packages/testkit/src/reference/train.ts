@@ -61,7 +61,7 @@ export function importTrainingState(spec: NetworkSpec, state: TrainingState): Op
       else if (buf.length !== shape.reduce((n, d) => n * d, 1)) wrongShape.push({ name: `${slot}.${name}`, expected: [...shape], actual: [buf.length] });
     }
   }
-  if (unexpected.length || wrongShape.length) throw new ParamError([], unexpected, wrongShape, 'optimizer state');
+  if (unexpected.length || wrongShape.length) throw new ParamError([], unexpected, wrongShape, 'optimizer buffers');
   return copyState(state.optimizer, state.step);
 }
 

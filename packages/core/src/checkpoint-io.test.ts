@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { Checkpoint } from './checkpoint.js';
+import { CHECKPOINT_FORMAT, parseCheckpoint, serializeCheckpoint } from './checkpoint-io.js';
+import { ParamError, SpecError, WeightsFormatError } from './errors.js';
+import { initParams } from './init.js';
+import { applyOptimizer, createOptimizerState, type OptimizerState } from './optim.js';
+import { cloneParams, type ParamSet } from './params.js';
+import { createRng } from './random.js';
+import { serializeSafetensors } from './safetensors.js';
+import { parseSpec } from './spec.js';
+import { parseTrainingConfig } from './training.js';
+
+const spec = parseSpec({ kind: 'recurrent', cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 1 });
+const config = parseTrainingConfig({ optimizer: { type: 'adam', lr: 0.01 }, schedule: { type: 'cosine', tMax: 10 }, clip: { type: 'norm', maxNorm: 1 } });
+
+/** Deterministic pseudo-gradients for step t, so two runs see the same gradient sequence. */
+function gradsAt(params: ParamSet, t: number): Record<string, Float32Array> {
+  const rng = createRng(t);
+  return Object.fromEntries(Object.entries(params).map(([n, p]) => [n, p.data.map(() => rng.normal())]));
+}
+
+function step(params: ParamSet, state: OptimizerState): void {
+  const data = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, p.data]));
+  applyOptimizer(config.optimizer, state, data, gradsAt(params, state.step), 0.01);
+}
+
+function errorOf(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('serializeCheckpoint / parseCheckpoint', () => {
+  it('round-trips params, F32 and F64 optimizer slots, config and steps exactly', () => {
+    const params = initParams(spec, { seed: 3 });
+    const f64 = Float64Array.from(params['fc.weight']!.data, (v) => v / 3);
+    const f32 = Float32Array.from(params['gru.bias_hh_l0']!.data, (v) => v * 7);
+    const checkpoint: Checkpoint = {
+      spec, params, config,
+      state: { step: 17, optimizer: { step: 16, slots: { exp_avg: { 'fc.weight': f64 }, exp_avg_sq: { 'gru.bias_hh_l0': f32 } } } },
+    };
+    const back = parseCheckpoint(serializeCheckpoint(checkpoint), 'ck.safetensors');
+    expect(back).toEqual(checkpoint);
+    expect(back.state.optimizer.slots['exp_avg']!['fc.weight']).toBeInstanceOf(Float64Array);
+    expect(back.state.optimizer.slots['exp_avg']!['fc.weight']![1]).toBe(f64[1]); // not rounded through float32
+    expect(back.state.optimizer.slots['exp_avg_sq']!['gru.bias_hh_l0']).toBeInstanceOf(Float32Array);
+    expect(Object.keys(back.params)).toEqual(Object.keys(params));
+  });
+
+  it('resumes an Adam run from the file exactly as if it had not stopped', () => {
+    const uninterrupted = initParams(spec, { seed: 4 });
+    const stateA = createOptimizerState();
+    for (let i = 0; i < 6; i++) step(uninterrupted, stateA);
+
+    const first = initParams(spec, { seed: 4 });
+    const stateB = createOptimizerState();
+    for (let i = 0; i < 3; i++) step(first, stateB);
+    const bytes = serializeCheckpoint({ spec, params: cloneParams(first), config, state: { step: 3, optimizer: stateB } });
+    const resumed = parseCheckpoint(bytes);
+    const params = cloneParams(resumed.params);
+    const state = resumed.state.optimizer;
+    for (let i = 0; i < 3; i++) step(params, state);
+
+    expect(state.step).toBe(6);
+    expect(params).toEqual(uninterrupted);
+    expect(params['gru.weight_hh_l0']!.data).not.toEqual(initParams(spec, { seed: 4 })['gru.weight_hh_l0']!.data);
+  });
+
+  it('stores what a PyTorch user can read: prefixed tensor names and string metadata', () => {
+    const params = initParams(spec, { seed: 0 });
+    const bytes = serializeCheckpoint({ spec, params, config, state: { step: 2, optimizer: { step: 2, slots: {} } } });
+    const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>;
+    expect(Object.keys(header)).toEqual(['__metadata__', ...Object.keys(params).map((k) => `param/${k}`)]);
+    expect(header['__metadata__']).toEqual({
+      format: CHECKPOINT_FORMAT, spec: JSON.stringify(spec), training_config: JSON.stringify(config), step: '2', optimizer_step: '2',
+    });
+  });
+
+  describe('errors name the checkpoint and the problem', () => {
+    const params = initParams(spec, { seed: 0 });
+    const metadata = { format: CHECKPOINT_FORMAT, spec: JSON.stringify(spec), training_config: JSON.stringify(config), step: '1', optimizer_step: '1' };
+    const tensors = Object.fromEntries(Object.entries(params).map(([n, t]) => [`param/${n}`, t]));
+    const file = (meta: Record<string, string>, extra: Record<string, { shape: number[]; data: Float32Array | Float64Array }> = {}) =>
+      serializeSafetensors({ ...tensors, ...extra }, meta);
+
+    it('a plain weights file is not a checkpoint', () => {
+      const e = errorOf(() => parseCheckpoint(serializeSafetensors(params), 'w.safetensors'));
+      expect(e).toBeInstanceOf(WeightsFormatError);
+      expect(e.message).toBe(`w.safetensors: not a gradscope checkpoint: it has no __metadata__.format, expected "${CHECKPOINT_FORMAT}"`);
+    });
+
+    it('an invalid spec is a SpecError that says where it came from', () => {
+      const e = errorOf(() => parseCheckpoint(file({ ...metadata, spec: JSON.stringify({ ...spec, cell: 'lsmt' }) }), 'ck.safetensors'));
+      expect(e).toBeInstanceOf(SpecError);
+      expect(e.message).toBe('invalid spec in ck.safetensors: 1 problem\n  - cell: expected one of lstm|gru|rnn, got "lsmt"');
+    });
+
+    it('an invalid training config is a SpecError too', () => {
+      const e = errorOf(() => parseCheckpoint(file({ ...metadata, training_config: '{"optimizer": {"type": "adam"}}' }), 'ck.safetensors'));
+      expect(e).toBeInstanceOf(SpecError);
+      expect(e.message).toBe('invalid training config in ck.safetensors: 1 problem\n  - optimizer.lr: required number is missing');
+    });
+
+    it('broken metadata, stray tensors and slots that fit no parameter', () => {
+      const cases: [Uint8Array, string][] = [
+        [file({ ...metadata, spec: '{"kind": ' }), 'ck: __metadata__.spec is not valid JSON ('],
+        [file({ ...metadata, step: '-1' }), 'ck: __metadata__.step must be a non-negative integer, got "-1"'],
+        [file({ format: CHECKPOINT_FORMAT, spec: metadata.spec, training_config: metadata.training_config, step: '1' }), 'ck: __metadata__.optimizer_step is missing'],
+        [file(metadata, { 'stem.weight': { shape: [1], data: new Float32Array(1) } }), 'ck: unexpected tensor "stem.weight" (a checkpoint holds param/<name> and optim/<slot>/<name>)'],
+        [file(metadata, { 'optim/exp_avg/head.weight': { shape: [1], data: new Float32Array(1) } }), 'ck: tensor "optim/exp_avg/head.weight": the spec has no parameter "head.weight"'],
+        [file(metadata, { 'optim/exp_avg/fc.bias': { shape: [2], data: new Float64Array(2) } }), 'ck: tensor "optim/exp_avg/fc.bias": shape [2] does not fit parameter "fc.bias" [1]'],
+      ];
+      for (const [bytes, message] of cases) {
+        const e = errorOf(() => parseCheckpoint(bytes, 'ck'));
+        expect(e, message).toBeInstanceOf(WeightsFormatError);
+        expect(e.message.startsWith(message), `${e.message}\n  should start with\n${message}`).toBe(true);
+      }
+    });
+
+    it('parameters that do not fit the spec are one ParamError', () => {
+      const { ['param/fc.bias']: _dropped, ...rest } = tensors;
+      const e = errorOf(() => parseCheckpoint(serializeSafetensors(rest, metadata), 'ck'));
+      expect(e).toBeInstanceOf(ParamError);
+      expect(e.message).toBe('parameters in ck do not match the spec:\n  - missing: fc.bias');
+    });
+
+    it('refuses to write a slot that fits no parameter', () => {
+      const bad: Checkpoint = { spec, params, config, state: { step: 1, optimizer: { step: 1, slots: { momentum_buffer: { 'fc.bias': new Float32Array(5) } } } } };
+      expect(() => serializeCheckpoint(bad)).toThrow(new WeightsFormatError('optimizer slot momentum_buffer of "fc.bias" has 5 values, but the parameter has 1'));
+    });
+  });
+});

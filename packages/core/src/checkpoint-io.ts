@@ -1,0 +1,130 @@
+import type { Checkpoint } from './checkpoint.js';
+import { SpecError, WeightsFormatError } from './errors.js';
+import type { OptimizerState } from './optim.js';
+import { paramShapes, validateParams, type ParamSet } from './params.js';
+import { decodeFloat32, decodeFloat64, parseSafetensors, serializeSafetensors, type SafetensorsTensor } from './safetensors.js';
+import { parseSpec, type NetworkSpec } from './spec.js';
+import { formatShape, sizeOf } from './tensor.js';
+import { parseTrainingConfig, type TrainingConfig } from './training.js';
+
+/**
+ * A checkpoint is one safetensors file: parameters as `param/<name>` (F32), optimizer slots as
+ * `optim/<slot>/<name>` in their own precision (F32, or F64 for the float64 reference backend), and
+ * `__metadata__` with `format`, `spec` and `training_config` (JSON), `step` and `optimizer_step`.
+ */
+export const CHECKPOINT_FORMAT = 'gradscope-checkpoint/1';
+
+const PARAM_PREFIX = 'param/';
+const OPTIM_PREFIX = 'optim/';
+
+/** Writes a checkpoint as safetensors bytes. Throws `WeightsFormatError` for an optimizer slot that fits no parameter. */
+export function serializeCheckpoint(checkpoint: Checkpoint): Uint8Array {
+  const { spec, params, config, state } = checkpoint;
+  const tensors: Record<string, SafetensorsTensor> = {};
+  for (const [name, t] of Object.entries(params)) tensors[`${PARAM_PREFIX}${name}`] = t;
+  for (const [slot, buffers] of Object.entries(state.optimizer.slots)) {
+    if (slot.includes('/')) throw new WeightsFormatError(`optimizer slot name "${slot}" may not contain "/"`);
+    for (const [name, data] of Object.entries(buffers)) {
+      const param = params[name];
+      if (!param || data.length !== param.data.length) {
+        throw new WeightsFormatError(`optimizer slot ${slot} of "${name}" has ${data.length} values, but ${param ? `the parameter has ${param.data.length}` : 'there is no such parameter'}`);
+      }
+      tensors[`${OPTIM_PREFIX}${slot}/${name}`] = { shape: param.shape, data };
+    }
+  }
+  return serializeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    spec: JSON.stringify(spec),
+    training_config: JSON.stringify(config),
+    step: String(state.step),
+    optimizer_step: String(state.optimizer.step),
+  });
+}
+
+function fail(source: string, message: string): never {
+  throw new WeightsFormatError(`${source}: ${message}`);
+}
+
+function metadataJson(metadata: Readonly<Record<string, string>>, key: string, source: string): unknown {
+  const text = metadata[key];
+  if (text === undefined) fail(source, `__metadata__.${key} is missing`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return fail(source, `__metadata__.${key} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function metadataCount(metadata: Readonly<Record<string, string>>, key: string, source: string): number {
+  const text = metadata[key];
+  if (text === undefined) fail(source, `__metadata__.${key} is missing`);
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) fail(source, `__metadata__.${key} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** Re-labels a spec or config error so the message says it came from this checkpoint. */
+function withSource<T>(what: string, source: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof SpecError) throw new SpecError(e.issues, `${what} in ${source}`);
+    throw e;
+  }
+}
+
+/**
+ * Reads a checkpoint written by `serializeCheckpoint`. Spec and training config are validated (`SpecError` naming the
+ * checkpoint), parameters are checked against the spec (`ParamError`), and every structural problem is a
+ * `WeightsFormatError` starting with `source`. Optimizer slots come back in the precision they were saved in.
+ */
+export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
+  const file = parseSafetensors(bytes, source);
+  const { metadata } = file;
+  if (metadata['format'] !== CHECKPOINT_FORMAT) {
+    const found = metadata['format'] === undefined ? 'has no __metadata__.format' : `has __metadata__.format ${JSON.stringify(metadata['format'])}`;
+    fail(source, `not a gradscope checkpoint: it ${found}, expected "${CHECKPOINT_FORMAT}"`);
+  }
+  const spec: NetworkSpec = withSource('spec', source, () => parseSpec(metadataJson(metadata, 'spec', source)));
+  const config: TrainingConfig = withSource('training config', source, () =>
+    parseTrainingConfig(metadataJson(metadata, 'training_config', source)),
+  );
+  const step = metadataCount(metadata, 'step', source);
+  const optimizerStep = metadataCount(metadata, 'optimizer_step', source);
+
+  const expected = new Map(paramShapes(spec).map((p) => [p.name, p.shape]));
+  const rawParams: ParamSet = {};
+  const slots: OptimizerState['slots'] = {};
+  for (const entry of file.entries) {
+    if (entry.name.startsWith(PARAM_PREFIX)) {
+      rawParams[entry.name.slice(PARAM_PREFIX.length)] = { shape: [...entry.shape], data: decodeFloat32(entry, source) };
+    } else if (entry.name.startsWith(OPTIM_PREFIX) && entry.name.indexOf('/', OPTIM_PREFIX.length) > OPTIM_PREFIX.length) {
+      const rest = entry.name.slice(OPTIM_PREFIX.length);
+      const slot = rest.slice(0, rest.indexOf('/'));
+      const name = rest.slice(slot.length + 1);
+      if (entry.dtype !== 'F32' && entry.dtype !== 'F64') {
+        fail(source, `tensor "${entry.name}": optimizer state must be F32 or F64, got ${entry.dtype}`);
+      }
+      (slots[slot] ??= {})[name] = entry.dtype === 'F64' ? decodeFloat64(entry, source) : decodeFloat32(entry, source);
+      checkSlotShape(expected, entry.name, name, entry.shape, source);
+    } else {
+      fail(source, `unexpected tensor "${entry.name}" (a checkpoint holds param/<name> and optim/<slot>/<name>)`);
+    }
+  }
+  const params = validateParams(spec, rawParams, `parameters in ${source}`);
+  return { spec, params, config, state: { step, optimizer: { step: optimizerStep, slots } } };
+}
+
+function checkSlotShape(
+  expected: ReadonlyMap<string, readonly number[]>,
+  tensorName: string,
+  paramName: string,
+  shape: readonly number[],
+  source: string,
+): void {
+  const paramShape = expected.get(paramName);
+  if (!paramShape) fail(source, `tensor "${tensorName}": the spec has no parameter "${paramName}"`);
+  if (sizeOf(shape) !== sizeOf(paramShape)) {
+    fail(source, `tensor "${tensorName}": shape ${formatShape(shape)} does not fit parameter "${paramName}" ${formatShape(paramShape)}`);
+  }
+}

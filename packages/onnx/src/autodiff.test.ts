@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { appendBackward, differentiableOps, NoGradientRuleError } from './autodiff.js';
+import { Graph, type Attrs } from './graph.js';
+import { OnnxSession, type Feeds } from './session.js';
+import { relErr, seededRandom, uniform } from './test-helpers.js';
+
+type Range = 'any' | 'positive' | 'awayFromZero';
+
+interface OpCase {
+  readonly name: string;
+  readonly op: string;
+  /** Float inputs (differentiated) with their shapes and value ranges. */
+  readonly inputs: readonly { readonly shape: readonly number[]; readonly range?: Range }[];
+  readonly attrs?: Attrs;
+  /** Extra int64 constant inputs after the float ones (axes, shapes, sizes). */
+  readonly ints?: readonly (readonly number[])[];
+  readonly outputs?: number;
+  /** Which outputs feed the loss (default all): an unused output must get a zero gradient. */
+  readonly used?: readonly number[];
+  /** Builds the node itself when the inputs need wiring (e.g. a boolean condition). */
+  readonly custom?: (g: Graph, xs: string[]) => string[];
+}
+
+const cases: OpCase[] = [
+  { name: 'Add with broadcasting [3,4]+[4]', op: 'Add', inputs: [{ shape: [3, 4] }, { shape: [4] }] },
+  { name: 'Add with broadcasting [3,1]+[1,4]', op: 'Add', inputs: [{ shape: [3, 1] }, { shape: [1, 4] }] },
+  { name: 'Sub with broadcasting [3,4]-[3,1]', op: 'Sub', inputs: [{ shape: [3, 4] }, { shape: [3, 1] }] },
+  { name: 'Mul with broadcasting [2,3]*[3]', op: 'Mul', inputs: [{ shape: [2, 3] }, { shape: [3] }] },
+  { name: 'Div with broadcasting [2,3]/[2,1]', op: 'Div', inputs: [{ shape: [2, 3] }, { shape: [2, 1], range: 'positive' }] },
+  { name: 'Neg', op: 'Neg', inputs: [{ shape: [2, 3] }] },
+  { name: 'Identity', op: 'Identity', inputs: [{ shape: [2, 3] }] },
+  { name: 'Relu', op: 'Relu', inputs: [{ shape: [3, 4], range: 'awayFromZero' }] },
+  { name: 'LeakyRelu alpha 0.01', op: 'LeakyRelu', inputs: [{ shape: [3, 4], range: 'awayFromZero' }], attrs: { alpha: { f: 0.01 } } },
+  { name: 'Tanh', op: 'Tanh', inputs: [{ shape: [3, 4] }] },
+  { name: 'Sigmoid', op: 'Sigmoid', inputs: [{ shape: [3, 4] }] },
+  { name: 'Erf', op: 'Erf', inputs: [{ shape: [3, 4] }] },
+  { name: 'Exp', op: 'Exp', inputs: [{ shape: [3, 4] }] },
+  { name: 'Log', op: 'Log', inputs: [{ shape: [3, 4], range: 'positive' }] },
+  { name: 'Sqrt', op: 'Sqrt', inputs: [{ shape: [3, 4], range: 'positive' }] },
+  { name: 'Gemm with bias', op: 'Gemm', inputs: [{ shape: [3, 4] }, { shape: [4, 5] }, { shape: [5] }] },
+  { name: 'Gemm transB (PyTorch Linear)', op: 'Gemm', inputs: [{ shape: [3, 4] }, { shape: [5, 4] }, { shape: [5] }], attrs: { transB: 1 } },
+  { name: 'Gemm transA', op: 'Gemm', inputs: [{ shape: [4, 3] }, { shape: [4, 5] }], attrs: { transA: 1 } },
+  { name: 'Gemm transA transB', op: 'Gemm', inputs: [{ shape: [4, 3] }, { shape: [5, 4] }, { shape: [3, 5] }], attrs: { transA: 1, transB: 1 } },
+  { name: 'MatMul', op: 'MatMul', inputs: [{ shape: [3, 4] }, { shape: [4, 2] }] },
+  { name: 'Split with an unused output', op: 'Split', inputs: [{ shape: [2, 6] }], ints: [[1, 2, 3]], attrs: { axis: 1 }, outputs: 3, used: [0, 2] },
+  { name: 'Concat axis 1', op: 'Concat', inputs: [{ shape: [2, 3] }, { shape: [2, 1] }], attrs: { axis: 1 } },
+  { name: 'Slice', op: 'Slice', inputs: [{ shape: [3, 5] }], ints: [[1], [4], [1]] },
+  { name: 'Reshape', op: 'Reshape', inputs: [{ shape: [2, 6] }], ints: [[3, 4]] },
+  { name: 'Transpose', op: 'Transpose', inputs: [{ shape: [2, 3, 4] }], attrs: { perm: [1, 2, 0] } },
+  { name: 'Squeeze', op: 'Squeeze', inputs: [{ shape: [2, 1, 3] }], ints: [[1]] },
+  { name: 'Unsqueeze', op: 'Unsqueeze', inputs: [{ shape: [2, 3] }], ints: [[0]] },
+  { name: 'Softmax', op: 'Softmax', inputs: [{ shape: [3, 4] }], attrs: { axis: -1 } },
+  { name: 'LogSoftmax', op: 'LogSoftmax', inputs: [{ shape: [3, 4] }], attrs: { axis: 1 } },
+  { name: 'ReduceSum over axis 1', op: 'ReduceSum', inputs: [{ shape: [3, 4] }], ints: [[1]], attrs: { keepdims: 0 } },
+  { name: 'ReduceSum over everything', op: 'ReduceSum', inputs: [{ shape: [3, 4] }], attrs: { keepdims: 0 } },
+  { name: 'ReduceMean over axis 0', op: 'ReduceMean', inputs: [{ shape: [3, 4] }], attrs: { axes: [0], keepdims: 1 } },
+  { name: 'ReduceMean over everything', op: 'ReduceMean', inputs: [{ shape: [3, 4] }], attrs: { keepdims: 0 } },
+  { name: 'Expand', op: 'Expand', inputs: [{ shape: [3, 1] }], ints: [[2, 3, 4]] },
+  {
+    name: 'Where',
+    op: 'Where',
+    inputs: [{ shape: [3, 4] }, { shape: [4] }],
+    custom: (g, [a, b]) => {
+      const cond = g.op1('Greater', [g.constFloat(Float32Array.from({ length: 12 }, (_, i) => (i % 3) - 1), [3, 4]), g.constFloat(0)]);
+      return [g.op1('Where', [cond, a!, b!])];
+    },
+  },
+];
+
+function sample(rand: () => number, n: number, range: Range = 'any'): Float32Array {
+  if (range === 'positive') return uniform(rand, n, 0.5, 1.5);
+  if (range === 'awayFromZero') return Float32Array.from({ length: n }, () => (rand() < 0.5 ? -1 : 1) * (0.2 + 0.8 * rand()));
+  return uniform(rand, n, -1, 1);
+}
+
+/** Builds `loss = sum_k sum(out_k * w_k)` around one op, with its generated backward graph. */
+function opGraph(c: OpCase, rand: () => number): { model: Uint8Array; names: string[] } {
+  const g = new Graph(c.name);
+  const xs = c.inputs.map((inp, i) => g.input(`x${i}`, inp.shape));
+  const outs = c.custom ? c.custom(g, xs) : g.op(c.op, [...xs, ...(c.ints ?? []).map((v) => g.constInt64(v))], c.attrs ?? {}, c.outputs ?? 1);
+  const used = c.used ?? outs.map((_, i) => i);
+  const terms = used.map((k) => {
+    const o = outs[k]!;
+    const size = g.shape(o).reduce((a, b) => a * b, 1);
+    return g.op1('ReduceSum', [g.op1('Mul', [o, g.constFloat(uniform(rand, size, -1, 1), g.shape(o))])], { keepdims: 0 });
+  });
+  const loss = g.rename(terms.reduce((a, b) => g.op1('Add', [a, b])), 'loss');
+  g.output(loss);
+  const back = appendBackward(g, loss, xs);
+  xs.forEach((x, i) => g.output(g.rename(back.gradOf(x)!, `grad_x${i}`)));
+  return { model: g.toModel(), names: xs };
+}
+
+describe('gradient rules, each against central finite differences through onnxruntime', () => {
+  it('every rule has a case here', () => {
+    const covered = new Set(cases.map((c) => c.op));
+    expect(differentiableOps.filter((op) => !covered.has(op))).toEqual([]);
+  });
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const rand = seededRandom(c.name.length * 7919 + 17);
+      const { model, names } = opGraph(c, rand);
+      const session = await OnnxSession.create(model);
+      const feeds: Feeds = {};
+      c.inputs.forEach((inp, i) => (feeds[names[i]!] = { dims: inp.shape, data: sample(rand, inp.shape.reduce((a, b) => a * b, 1), inp.range) }));
+      const out = await session.run(feeds);
+      const eps = 1e-2;
+      for (let i = 0; i < names.length; i++) {
+        const x = feeds[names[i]!]!.data;
+        const numeric = new Float32Array(x.length);
+        for (let j = 0; j < x.length; j++) {
+          const keep = x[j]!;
+          x[j] = keep + eps;
+          const up = (await session.run(feeds, ['loss'])).loss!.data[0]!;
+          x[j] = keep - eps;
+          const down = (await session.run(feeds, ['loss'])).loss!.data[0]!;
+          x[j] = keep;
+          numeric[j] = (up - down) / (2 * eps);
+        }
+        expect(out[`grad_x${i}`]!.dims).toEqual(c.inputs[i]!.shape);
+        expect(relErr(out[`grad_x${i}`]!.data, numeric)).toBeLessThan(2e-3);
+      }
+      await session.release();
+    });
+  }
+});
+
+describe('appendBackward', () => {
+  it('names the op that has no gradient rule', () => {
+    const g = new Graph('abs');
+    const x = g.input('x', [2]);
+    const loss = g.op1('ReduceSum', [g.op1('Abs', [x])], { keepdims: 0 });
+    expect(() => appendBackward(g, loss, [x])).toThrow(NoGradientRuleError);
+    expect(() => appendBackward(g, loss, [x])).toThrow(/no gradient rule for ONNX op "Abs"/);
+  });
+
+  it('sums the gradient of a value used twice (total gradient, as a zero probe would see it)', async () => {
+    const g = new Graph('twice');
+    const x = g.input('x', [2]);
+    const h = g.op1('Tanh', [x]);
+    const loss = g.rename(g.op1('ReduceSum', [g.op1('Add', [g.op1('Mul', [h, h]), h])], { keepdims: 0 }), 'loss');
+    g.output(loss);
+    const back = appendBackward(g, loss, [x]);
+    g.output(g.rename(back.gradOf(h)!, 'dh'));
+    const session = await OnnxSession.create(g.toModel());
+    const out = await session.run({ x: { dims: [2], data: Float32Array.from([0.3, -0.7]) } });
+    const expected = [0.3, -0.7].map((v) => 2 * Math.tanh(v) + 1);
+    expect(relErr(out.dh!.data, expected)).toBeLessThan(1e-6);
+    await session.release();
+  });
+});

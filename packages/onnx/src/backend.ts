@@ -1,0 +1,277 @@
+import * as ort from 'onnxruntime-web';
+import {
+  activations,
+  assertSpecSupported,
+  assertTrainingSupported,
+  BACKEND_SPECIFICATION_VERSION,
+  cellTypes,
+  checkBatch,
+  checkInput,
+  clipModes,
+  cloneOptimizerState,
+  createOptimizerState,
+  DisposedError,
+  GradscopeError,
+  lossNames,
+  optimizerNames,
+  paramShapes,
+  scheduleNames,
+  ShapeError,
+  validateParams,
+  type Backend,
+  type Batch,
+  type GradientReport,
+  type GradientResult,
+  type LossName,
+  type Model,
+  type NetworkSpec,
+  type OptimizerState,
+  type ParamSet,
+  type StepOptions,
+  type StepResult,
+  type Supports,
+  type Tensor,
+  type TrainingConfig,
+  type TrainingState,
+} from '@gradscope/core';
+import { applyTrainingStep } from '@gradscope/core';
+import { paramArrays, paramFeeds } from './params.js';
+import { SessionCache, type Fetched, type Feeds, type SessionOptions } from './session.js';
+import { compileModel, names, type Purpose } from './train.js';
+
+export const supports: Supports = {
+  semantics: 'pytorch',
+  residual: { variants: ['dense'], activations },
+  recurrent: { cells: cellTypes },
+  losses: lossNames,
+  training: true,
+  optimizers: optimizerNames,
+  schedules: scheduleNames,
+  clipping: clipModes,
+  report: ['blockOutputGradNorms', 'deadUnitFractions', 'hiddenGradNorms', 'cellGradNorms', 'inputGradNorms'],
+  checkpoint: true,
+  export: ['onnx'],
+};
+
+export interface OnnxBackendOptions {
+  /**
+   * onnxruntime's graph optimization level for every session (default `all`). `disabled` roughly halves session
+   * creation for long unrolled recurrent graphs at some cost per step.
+   */
+  readonly graphOptimizationLevel?: SessionOptions['graphOptimizationLevel'];
+}
+
+/** `trainStep` was called before `configureTraining`. */
+export class TrainingNotConfiguredError extends GradscopeError {
+  constructor() {
+    super('TRAINING_NOT_CONFIGURED', 'trainStep() needs configureTraining(config) first');
+  }
+}
+
+/** Labels as one-hot rows, checked to be integer classes in [0, classes). */
+function oneHot(target: Tensor, classes: number): Float32Array {
+  const out = new Float32Array(target.data.length * classes);
+  target.data.forEach((label, i) => {
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new ShapeError(`target[${i}]: crossEntropy expects an integer class label in [0, ${classes}), got ${label}`);
+    }
+    out[i * classes + label] = 1;
+  });
+  return out;
+}
+
+function grid(data: Float32Array, rows: number, cols: number): number[][] {
+  return Array.from({ length: rows }, (_, r) => Array.from(data.subarray(r * cols, (r + 1) * cols)));
+}
+
+class OnnxModel implements Model {
+  readonly backend = 'onnx';
+  private params: Record<string, Float32Array>;
+  private readonly sessions: SessionCache;
+  private config: TrainingConfig | undefined;
+  private state: OptimizerState = createOptimizerState();
+  private disposed = false;
+  /** onnxruntime-web runs one call per session at a time: calls on a model are queued. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly spec: NetworkSpec,
+    params: ParamSet,
+    private readonly sessionOptions: SessionOptions,
+    private readonly onDispose: (m: OnnxModel) => void,
+  ) {
+    this.params = paramArrays(validateParams(spec, params));
+    this.sessions = new SessionCache();
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new DisposedError('onnx model');
+  }
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(f, f);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Compiles (once per purpose, loss and batch shape) and runs the graph. */
+  private async run(purpose: Purpose, loss: LossName | undefined, batch: number, steps: number, extra: Feeds): Promise<Fetched> {
+    const key = `${purpose}:${loss ?? '-'}:${batch}:${steps}`;
+    const build = (): Uint8Array => compileModel(this.spec, { purpose, batch, steps, ...(loss ? { loss } : {}) }).model;
+    const session = await this.sessions.get(key, build, this.sessionOptions);
+    this.alive();
+    // Each session's outputs are exactly what its purpose fetches.
+    return session.run({ ...paramFeeds(this.params, this.spec), ...extra });
+  }
+
+  private batchFeeds(batch: Batch, loss: LossName): Feeds {
+    const input = { dims: batch.input.shape, data: batch.input.data };
+    const target =
+      loss === 'mse'
+        ? { dims: batch.target.shape, data: batch.target.data }
+        : { dims: [batch.target.shape[0]!, this.spec.outputSize], data: oneHot(batch.target, this.spec.outputSize) };
+    return { [names.input]: input, [names.target]: target };
+  }
+
+  async forward(input: Tensor): Promise<Tensor> {
+    this.alive();
+    const dims = checkInput(this.spec, input);
+    return this.serial(async () => {
+      const out = await this.run('forward', undefined, dims.batch, dims.steps, { [names.input]: { dims: input.shape, data: input.data } });
+      const y = out[names.output]!;
+      return { shape: y.dims, data: y.data };
+    });
+  }
+
+  async computeGradients(batch: Batch, loss: LossName): Promise<GradientResult> {
+    this.alive();
+    assertTrainingLoss(loss);
+    const dims = checkBatch(this.spec, batch, loss);
+    const feeds = this.batchFeeds(batch, loss);
+    return this.serial(async () => {
+      const out = await this.run('report', loss, dims.batch, dims.steps, feeds);
+      const y = out[names.output]!;
+      return { output: { shape: y.dims, data: y.data }, loss: out[names.loss]!.data[0]!, grads: this.gradSet(out), ...this.norms(out, dims.steps) };
+    });
+  }
+
+  private gradSet(out: Fetched): ParamSet {
+    const grads: ParamSet = {};
+    for (const { name, shape } of paramShapes(this.spec)) grads[name] = { shape, data: out[names.grad(name)]!.data };
+    return grads;
+  }
+
+  private norms(out: Fetched, steps: number): Partial<GradientResult> {
+    if (this.spec.kind === 'residual') {
+      if (this.spec.depth === 0) return { blockOutputGradNorms: [], deadUnitFractions: [] };
+      return { blockOutputGradNorms: Array.from(out[names.blockNorms]!.data), deadUnitFractions: Array.from(out[names.deadFractions]!.data) };
+    }
+    const L = this.spec.numLayers;
+    return {
+      hiddenGradNorms: grid(out[names.hiddenNorms]!.data, L, steps),
+      ...(this.spec.cell === 'lstm' ? { cellGradNorms: grid(out[names.cellNorms]!.data, L, steps) } : {}),
+      inputGradNorms: Array.from(out[names.inputNorms]!.data),
+    };
+  }
+
+  configureTraining(config: TrainingConfig): void {
+    this.alive();
+    assertTrainingSupported(onnxBackendIdentity, config);
+    this.config = config;
+    this.state = createOptimizerState();
+  }
+
+  async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
+    this.alive();
+    const config = this.config;
+    if (!config) throw new TrainingNotConfiguredError();
+    const dims = checkBatch(this.spec, batch, config.loss);
+    const feeds = this.batchFeeds(batch, config.loss);
+    const withReport = options.report === true;
+    return this.serial(async () => {
+      const out = await this.run(withReport ? 'report' : 'train', config.loss, dims.batch, dims.steps, feeds);
+      const grads: Record<string, Float32Array> = {};
+      for (const name of Object.keys(this.params)) grads[name] = out[names.grad(name)]!.data;
+      const loss = out[names.loss]!.data[0]!;
+      // The optimizer runs in TypeScript on the fetched gradients, with core's exact torch.optim equations.
+      const applied = applyTrainingStep(config, this.state, this.params, grads, withReport);
+      const step = this.state.step;
+      const result: StepResult = { step, loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
+      if (!withReport) return result;
+      const report: GradientReport = { ...result, params: applied.params ?? {}, ...this.norms(out, dims.steps) };
+      return { ...result, report };
+    });
+  }
+
+  async getParams(): Promise<ParamSet> {
+    this.alive();
+    const out: ParamSet = {};
+    for (const { name, shape } of paramShapes(this.spec)) out[name] = { shape, data: this.params[name]!.slice() };
+    return out;
+  }
+
+  async setParams(params: ParamSet): Promise<void> {
+    this.alive();
+    const next = paramArrays(validateParams(this.spec, params));
+    await this.serial(async () => {
+      this.params = next;
+    });
+  }
+
+  async getTrainingState(): Promise<TrainingState> {
+    this.alive();
+    return { step: this.state.step, optimizer: cloneOptimizerState(this.state) };
+  }
+
+  async setTrainingState(state: TrainingState): Promise<void> {
+    this.alive();
+    const optimizer = cloneOptimizerState(state.optimizer);
+    optimizer.step = state.step;
+    await this.serial(async () => {
+      this.state = optimizer;
+    });
+  }
+
+  /** Sessions currently built (one per purpose, loss and batch shape used so far). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.onDispose(this);
+    await this.queue;
+    await this.sessions.releaseAll();
+  }
+}
+
+function assertTrainingLoss(loss: LossName): void {
+  if (!lossNames.includes(loss)) throw new GradscopeError('UNKNOWN_LOSS', `unknown loss "${String(loss)}": expected one of ${lossNames.join('|')}`);
+}
+
+const onnxBackendIdentity = { name: 'onnx', supports };
+
+/** The ONNX Runtime Web backend: specs compiled to ONNX graphs with a generated backward graph. */
+export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
+  const models = new Set<OnnxModel>();
+  let disposed = false;
+  const sessionOptions: SessionOptions = options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {};
+  return {
+    specificationVersion: BACKEND_SPECIFICATION_VERSION,
+    name: 'onnx',
+    runtime: { name: 'onnxruntime-web', version: ort.env.versions.web ?? 'unknown', device: 'wasm' },
+    supports,
+    async createModel(spec: NetworkSpec, params: ParamSet): Promise<Model> {
+      if (disposed) throw new DisposedError('onnx backend');
+      assertSpecSupported(onnxBackendIdentity, spec);
+      const model = new OnnxModel(spec, params, sessionOptions, (m) => models.delete(m));
+      models.add(model);
+      return model;
+    },
+    async dispose(): Promise<void> {
+      disposed = true;
+      await Promise.all([...models].map((m) => m.dispose()));
+    },
+  };
+}

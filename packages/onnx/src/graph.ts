@@ -1,0 +1,339 @@
+import { GradscopeError } from '@gradscope/core';
+import {
+  DataType,
+  encodeModel,
+  floatBytes,
+  int64Bytes,
+  type AttributeValue,
+  type DataTypeCode,
+  type Dim,
+  type GraphValue,
+  type ModelOptions,
+  type NodeValue,
+  type TensorValue,
+  type ValueInfo,
+} from './proto.js';
+
+/** Attributes as plain values: integers, floats (`{ f: 0.01 }`), int lists, strings. */
+export type Attrs = Record<string, number | { readonly f: number } | readonly number[] | string>;
+
+/** A graph could not be built (an op used wrongly). A programming error inside the adapter, named precisely. */
+export class GraphError extends GradscopeError {
+  constructor(message: string) {
+    super('ONNX_GRAPH', message);
+  }
+}
+
+interface ValueMeta {
+  readonly dims: readonly Dim[];
+  readonly elemType: DataTypeCode;
+}
+
+export interface Node {
+  readonly opType: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Attrs;
+}
+
+/**
+ * A small ONNX graph builder that tracks every value's shape as it goes, so the backward generator can
+ * unbroadcast and reshape gradients without running shape inference. Shapes are static except for symbolic
+ * dimensions (strings) in export graphs.
+ */
+export class Graph {
+  readonly nodes: Node[] = [];
+  readonly inputs: ValueInfo[] = [];
+  readonly outputs: ValueInfo[] = [];
+  private readonly initializers: TensorValue[] = [];
+  private readonly meta = new Map<string, ValueMeta>();
+  /** Values of int64 constants, read by shape inference (Split sizes, Reshape targets, axes, ...). */
+  private readonly intConsts = new Map<string, readonly number[]>();
+  private counter = 0;
+
+  constructor(readonly name: string) {}
+
+  private fresh(prefix: string): string {
+    return `${prefix}_${this.counter++}`;
+  }
+
+  private define(name: string, dims: readonly Dim[], elemType: DataTypeCode = DataType.FLOAT): string {
+    if (this.meta.has(name)) throw new GraphError(`value "${name}" is defined twice`);
+    this.meta.set(name, { dims: [...dims], elemType });
+    return name;
+  }
+
+  has(name: string): boolean {
+    return this.meta.has(name);
+  }
+
+  dims(name: string): readonly Dim[] {
+    const m = this.meta.get(name);
+    if (!m) throw new GraphError(`unknown value "${name}"`);
+    return m.dims;
+  }
+
+  /** Static shape of a value; throws when it has a symbolic dimension. */
+  shape(name: string): number[] {
+    return this.dims(name).map((d) => {
+      if (typeof d !== 'number') throw new GraphError(`value "${name}" has a symbolic dimension "${d}"`);
+      return d;
+    });
+  }
+
+  elemType(name: string): DataTypeCode {
+    this.dims(name);
+    return this.meta.get(name)!.elemType;
+  }
+
+  intValues(name: string): readonly number[] | undefined {
+    return this.intConsts.get(name);
+  }
+
+  input(name: string, dims: readonly Dim[], elemType: DataTypeCode = DataType.FLOAT): string {
+    this.define(name, dims, elemType);
+    this.inputs.push({ name, elemType, dims: [...dims] });
+    return name;
+  }
+
+  /** A named float tensor stored in the model (weights of an exported model, constants). */
+  initializer(name: string, dims: readonly number[], data: ArrayLike<number>): string {
+    this.define(name, dims);
+    this.initializers.push({ name, dims: [...dims], dataType: DataType.FLOAT, raw: floatBytes(data) });
+    return name;
+  }
+
+  constFloat(data: ArrayLike<number> | number, dims: readonly number[] = []): string {
+    const values = typeof data === 'number' ? [data] : data;
+    return this.initializer(this.fresh('const'), dims, values);
+  }
+
+  /** A 1-D int64 constant (shapes, axes, split sizes, pads). */
+  constInt64(values: readonly number[]): string {
+    const name = this.define(this.fresh('ints'), [values.length], DataType.INT64);
+    this.initializers.push({ name, dims: [values.length], dataType: DataType.INT64, raw: int64Bytes(values) });
+    this.intConsts.set(name, [...values]);
+    return name;
+  }
+
+  output(name: string): void {
+    this.outputs.push({ name, elemType: this.elemType(name), dims: this.dims(name) });
+  }
+
+  /** Adds a node whose output shapes are inferred; returns its output names. */
+  op(opType: string, inputs: readonly string[], attrs: Attrs = {}, outputCount = 1): string[] {
+    for (const i of inputs) if (i !== '') this.dims(i);
+    const node: Node = { opType, inputs: [...inputs], outputs: [], attrs };
+    const shapes = inferShapes(this, node, outputCount);
+    const outputs = shapes.map((s) => this.define(this.fresh(opType.toLowerCase()), s.dims, s.elemType));
+    this.nodes.push({ ...node, outputs });
+    return outputs;
+  }
+
+  /** `op` for a single-output node. */
+  op1(opType: string, inputs: readonly string[], attrs: Attrs = {}): string {
+    return this.op(opType, inputs, attrs, 1)[0]!;
+  }
+
+  /** Adds a node with explicitly given output shapes (ops without inference here, e.g. LSTM in export graphs). */
+  opWithShapes(opType: string, inputs: readonly string[], attrs: Attrs, outputDims: readonly (readonly Dim[])[]): string[] {
+    for (const i of inputs) if (i !== '') this.dims(i);
+    const outputs = outputDims.map((d) => this.define(this.fresh(opType.toLowerCase()), d));
+    this.nodes.push({ opType, inputs: [...inputs], outputs, attrs });
+    return outputs;
+  }
+
+  /** Copies a value to a stable public name (graph outputs users fetch by name). */
+  rename(value: string, name: string): string {
+    this.define(name, this.dims(value), this.elemType(value));
+    this.nodes.push({ opType: 'Identity', inputs: [value], outputs: [name], attrs: {} });
+    return name;
+  }
+
+  toGraphValue(): GraphValue {
+    const nodes: NodeValue[] = this.nodes.map((n, i) => ({
+      opType: n.opType,
+      name: `n${i}_${n.opType}`,
+      inputs: n.inputs,
+      outputs: n.outputs,
+      attributes: Object.fromEntries(Object.entries(n.attrs).map(([k, v]) => [k, toAttribute(v)])),
+    }));
+    return { name: this.name, nodes, inputs: this.inputs, outputs: this.outputs, initializers: this.initializers };
+  }
+
+  toModel(options?: ModelOptions): Uint8Array {
+    return encodeModel(this.toGraphValue(), options);
+  }
+}
+
+function toAttribute(v: Attrs[string]): AttributeValue {
+  if (typeof v === 'number') return { kind: 'int', value: v };
+  if (typeof v === 'string') return { kind: 'string', value: v };
+  if (Array.isArray(v)) return { kind: 'ints', value: v as readonly number[] };
+  return { kind: 'float', value: (v as { f: number }).f };
+}
+
+// ---------------------------------------------------------------- shape inference
+
+interface OutMeta {
+  readonly dims: readonly Dim[];
+  readonly elemType: DataTypeCode;
+}
+
+const sameShapeOps = new Set([
+  'Identity', 'Relu', 'Tanh', 'Sigmoid', 'LeakyRelu', 'Erf', 'Exp', 'Log', 'Neg', 'Sign', 'Sqrt', 'Abs', 'Softmax', 'LogSoftmax',
+]);
+const broadcastOps = new Set(['Add', 'Sub', 'Mul', 'Div', 'Greater', 'Equal', 'Where']);
+const boolOps = new Set(['Greater', 'Equal']);
+
+function normAxis(axis: number, rank: number): number {
+  return axis < 0 ? axis + rank : axis;
+}
+
+function intAttr(attrs: Attrs, name: string, fallback: number): number {
+  const v = attrs[name];
+  return typeof v === 'number' ? v : fallback;
+}
+
+function intsAttr(attrs: Attrs, name: string): readonly number[] | undefined {
+  const v = attrs[name];
+  return Array.isArray(v) ? (v as readonly number[]) : undefined;
+}
+
+function broadcast(shapes: readonly (readonly Dim[])[], where: string): Dim[] {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const out: Dim[] = [];
+  for (let i = 0; i < rank; i++) {
+    let d: Dim = 1;
+    for (const s of shapes) {
+      const k = s[i - (rank - s.length)];
+      if (k === undefined || k === 1) continue;
+      if (d !== 1 && d !== k) throw new GraphError(`${where}: shapes [${shapes.map((x) => x.join(',')).join('] and [')}] do not broadcast`);
+      d = k;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+function constInts(g: Graph, name: string | undefined, what: string): readonly number[] {
+  const v = name ? g.intValues(name) : undefined;
+  if (!v) throw new GraphError(`${what} must be an int64 constant of the graph`);
+  return v;
+}
+
+function reduceDims(dims: readonly Dim[], axes: readonly number[] | undefined, keep: boolean): Dim[] {
+  const set = new Set((axes && axes.length ? axes : dims.map((_, i) => i)).map((a) => normAxis(a, dims.length)));
+  const out: Dim[] = [];
+  dims.forEach((d, i) => {
+    if (!set.has(i)) out.push(d);
+    else if (keep) out.push(1);
+  });
+  return out;
+}
+
+function inferShapes(g: Graph, node: Node, outputCount: number): OutMeta[] {
+  const { opType: op, inputs, attrs } = node;
+  const d = (i: number): readonly Dim[] => g.dims(inputs[i]!);
+  const float = (dims: readonly Dim[]): OutMeta[] => [{ dims, elemType: DataType.FLOAT }];
+  if (sameShapeOps.has(op)) return [{ dims: d(0), elemType: g.elemType(inputs[0]!) }];
+  if (broadcastOps.has(op)) {
+    const dims = broadcast(inputs.map((_, i) => d(i)), op);
+    const elemType = boolOps.has(op) ? DataType.BOOL : g.elemType(inputs[op === 'Where' ? 1 : 0]!);
+    return [{ dims, elemType }];
+  }
+  switch (op) {
+    case 'Cast':
+      return [{ dims: d(0), elemType: intAttr(attrs, 'to', DataType.FLOAT) as DataTypeCode }];
+    case 'Gemm': {
+      const a = d(0);
+      const b = d(1);
+      const [m, k1] = intAttr(attrs, 'transA', 0) ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
+      const [k2, n] = intAttr(attrs, 'transB', 0) ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
+      if (a.length !== 2 || b.length !== 2 || k1 !== k2) throw new GraphError(`Gemm: inner dimensions ${k1} and ${k2} differ`);
+      if (inputs[2]) broadcast([d(2), [m, n]], 'Gemm bias');
+      return float([m, n]);
+    }
+    case 'MatMul': {
+      const a = d(0);
+      const b = d(1);
+      if (a.length !== 2 || b.length !== 2 || a[1] !== b[0]) throw new GraphError(`MatMul: only 2-D [m,k]x[k,n] is supported, got [${a}]x[${b}]`);
+      return float([a[0]!, b[1]!]);
+    }
+    case 'Split': {
+      const x = d(0);
+      const axis = normAxis(intAttr(attrs, 'axis', 0), x.length);
+      const sizes = constInts(g, inputs[1], 'Split sizes');
+      if (sizes.length !== outputCount) throw new GraphError(`Split: ${sizes.length} sizes for ${outputCount} outputs`);
+      return sizes.map((s) => ({ dims: x.map((v, i) => (i === axis ? s : v)), elemType: g.elemType(inputs[0]!) }));
+    }
+    case 'Concat': {
+      const x = d(0);
+      const axis = normAxis(intAttr(attrs, 'axis', 0), x.length);
+      let total = 0;
+      for (let i = 0; i < inputs.length; i++) {
+        const v = d(i)[axis];
+        if (typeof v !== 'number') throw new GraphError('Concat: symbolic concat axis');
+        total += v;
+      }
+      return [{ dims: x.map((v, i) => (i === axis ? total : v)), elemType: g.elemType(inputs[0]!) }];
+    }
+    case 'Slice': {
+      const x = g.shape(inputs[0]!);
+      const starts = constInts(g, inputs[1], 'Slice starts');
+      const ends = constInts(g, inputs[2], 'Slice ends');
+      const axes = inputs[3] ? constInts(g, inputs[3], 'Slice axes') : starts.map((_, i) => i);
+      const out = [...x];
+      axes.forEach((a, i) => {
+        const ax = normAxis(a, x.length);
+        const n = x[ax]!;
+        const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+        out[ax] = Math.max(clamp(ends[i]!) - clamp(starts[i]!), 0);
+      });
+      return float(out);
+    }
+    case 'Pad': {
+      const x = g.shape(inputs[0]!);
+      const pads = constInts(g, inputs[1], 'Pad pads');
+      return float(x.map((v, i) => v + pads[i]! + pads[i + x.length]!));
+    }
+    case 'Reshape': {
+      const x = g.shape(inputs[0]!);
+      const target = [...constInts(g, inputs[1], 'Reshape shape')].map((v, i) => (v === 0 ? x[i]! : v));
+      const known = target.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
+      const size = x.reduce((a, b) => a * b, 1);
+      const out = target.map((v) => (v === -1 ? size / known : v));
+      if (out.reduce((a, b) => a * b, 1) !== size) throw new GraphError(`Reshape: [${x}] cannot become [${target}]`);
+      return [{ dims: out, elemType: g.elemType(inputs[0]!) }];
+    }
+    case 'Expand': {
+      return float(broadcast([d(0), constInts(g, inputs[1], 'Expand shape')], 'Expand'));
+    }
+    case 'Transpose': {
+      const x = d(0);
+      const perm = intsAttr(attrs, 'perm') ?? x.map((_, i) => x.length - 1 - i);
+      return [{ dims: perm.map((p) => x[p]!), elemType: g.elemType(inputs[0]!) }];
+    }
+    case 'Squeeze': {
+      const x = d(0);
+      const axes = new Set(constInts(g, inputs[1], 'Squeeze axes').map((a) => normAxis(a, x.length)));
+      return float(x.filter((_, i) => !axes.has(i)));
+    }
+    case 'Unsqueeze': {
+      const x = [...d(0)];
+      const axes = [...constInts(g, inputs[1], 'Unsqueeze axes')].map((a) => normAxis(a, x.length + 1)).sort((a, b) => a - b);
+      for (const a of axes) x.splice(a, 0, 1);
+      return float(x);
+    }
+    case 'ReduceSum': {
+      const axes = inputs[1] ? constInts(g, inputs[1], 'ReduceSum axes') : undefined;
+      return float(reduceDims(d(0), axes, intAttr(attrs, 'keepdims', 1) === 1));
+    }
+    case 'ReduceMean':
+    case 'ReduceMax':
+    case 'ReduceL2':
+      return float(reduceDims(d(0), intsAttr(attrs, 'axes'), intAttr(attrs, 'keepdims', 1) === 1));
+    default:
+      throw new GraphError(`no shape rule for op "${op}"`);
+  }
+}

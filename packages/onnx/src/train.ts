@@ -1,0 +1,148 @@
+import {
+  GradscopeError,
+  paramShapes,
+  type LossName,
+  type NetworkSpec,
+} from '@gradscope/core';
+import { appendBackward } from './autodiff.js';
+import { Graph } from './graph.js';
+import { recurrentForward } from './recurrent.js';
+import { residualForward } from './residual.js';
+
+/**
+ * What a compiled graph is for. Each purpose fetches only what it needs, so an unmonitored training step does
+ * not pay for the report's norms:
+ * - `forward`: output only;
+ * - `train`: loss and every parameter gradient;
+ * - `report`: output, loss, parameter gradients and every architecture norm of the gradient report.
+ */
+export type Purpose = 'forward' | 'train' | 'report';
+
+export const names = {
+  input: 'input',
+  /** mse target `[batch, outputSize]`; crossEntropy labels are fed one-hot `[batch, outputSize]`. */
+  target: 'target',
+  output: 'output',
+  loss: 'loss',
+  grad: (param: string): string => `grad/${param}`,
+  blockNorms: 'norms/block',
+  deadFractions: 'norms/dead',
+  hiddenNorms: 'norms/hidden',
+  cellNorms: 'norms/cell',
+  inputNorms: 'norms/input',
+} as const;
+
+export interface CompileOptions {
+  readonly purpose: Purpose;
+  readonly batch: number;
+  /** Timesteps T (recurrent); ignored for residual nets. */
+  readonly steps: number;
+  /** Needed unless `purpose` is `forward`. */
+  readonly loss?: LossName;
+}
+
+export interface CompiledModel {
+  readonly model: Uint8Array;
+  /** The graph outputs this purpose fetches. */
+  readonly fetch: readonly string[];
+}
+
+/** The training graph has no loss for this purpose (a programming error in the adapter). */
+export class CompileError extends GradscopeError {
+  constructor(message: string) {
+    super('ONNX_COMPILE', message);
+  }
+}
+
+function appendLoss(g: Graph, loss: LossName, output: string, batch: number, outputSize: number): string {
+  const target = g.input(names.target, [batch, outputSize]);
+  if (loss === 'mse') {
+    const d = g.op1('Sub', [output, target]);
+    return g.op1('ReduceMean', [g.op1('Mul', [d, d])], { keepdims: 0 });
+  }
+  // mean over the batch of -log softmax(logits)[label], the labels given one-hot
+  const picked = g.op1('ReduceSum', [g.op1('Mul', [target, g.op1('LogSoftmax', [output], { axis: 1 })])], { keepdims: 0 });
+  return g.op1('Mul', [picked, g.constFloat(-1 / batch)]);
+}
+
+/**
+ * The L2 norm of each gradient (all of one shape; zeros where a value has no gradient) as one `[n]` output.
+ * Stacking them first keeps this at three nodes however many norms there are: onnxruntime's cost per node, not
+ * the arithmetic, is what a monitored step would otherwise pay for.
+ */
+function normVector(g: Graph, grads: readonly (string | undefined)[], like: string, name: string): void {
+  const shape = g.shape(like);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const parts = grads.map((v) => v ?? g.constFloat(new Float32Array(size), shape));
+  const stacked = g.op1('Reshape', [g.op1('Concat', parts, { axis: 0 }), g.constInt64([parts.length, size])]);
+  g.output(g.rename(g.op1('ReduceL2', [stacked], { axes: [1], keepdims: 0 }), name));
+}
+
+/** Per block: the fraction of its activation units (every layer's) that are zero for every example of the batch. */
+function deadFractions(g: Graph, blocks: readonly (readonly string[])[]): void {
+  const [batch, width] = g.shape(blocks[0]![0]!);
+  const layers = blocks[0]!.length;
+  const all = g.op1('Concat', blocks.flat(), { axis: 0 });
+  const perUnit = g.op1('ReduceMax', [g.op1('Abs', [g.op1('Reshape', [all, g.constInt64([blocks.length, layers, batch!, width!])])])], { axes: [2], keepdims: 0 });
+  const dead = g.op1('Cast', [g.op1('Equal', [perUnit, g.constFloat(0)])], { to: 1 });
+  g.output(g.rename(g.op1('ReduceMean', [dead], { axes: [1, 2], keepdims: 0 }), names.deadFractions));
+}
+
+/**
+ * Compiles a spec into one ONNX model for a purpose and a batch shape: the forward graph with parameters as
+ * graph inputs, then (unless `forward`) the loss and its generated backward graph, whose outputs are the
+ * parameter gradients and the report's norms.
+ */
+export function compileModel(spec: NetworkSpec, options: CompileOptions): CompiledModel {
+  const { purpose, batch } = options;
+  const g = new Graph(`gradscope_${spec.kind}_${purpose}`);
+  const shapes = paramShapes(spec);
+  for (const p of shapes) g.input(p.name, p.shape);
+  const param = (name: string): string => name;
+  const recurrent = spec.kind === 'recurrent';
+  const x = g.input(names.input, recurrent ? [batch, options.steps, spec.inputSize] : [batch, spec.inputSize]);
+  const fwd = recurrent ? recurrentForward(g, spec, x, param, batch, options.steps) : residualForward(g, spec, x, param);
+  const fetch: string[] = [];
+  const out = (name: string): void => {
+    fetch.push(name);
+  };
+  if (purpose !== 'train') {
+    g.output(g.rename(fwd.output, names.output));
+    out(names.output);
+  }
+  if (purpose === 'forward') return { model: g.toModel(), fetch };
+  if (!options.loss) throw new CompileError(`purpose "${purpose}" needs a loss`);
+  const loss = g.rename(appendLoss(g, options.loss, fwd.output, batch, spec.outputSize), names.loss);
+  g.output(loss);
+  out(names.loss);
+  // dL/dx_t is only wanted for the report; the train purpose leaves the input out of the backward pass. The
+  // backward pass stops at the per-step x_t values, so no gradient flows back through the Split of the input.
+  const timesteps = 'inputs' in fwd ? fwd.inputs : [];
+  const wrt = [...shapes.map((p) => p.name), ...(purpose === 'report' ? timesteps : [])];
+  const back = appendBackward(g, loss, wrt);
+  for (const p of shapes) {
+    const grad = back.gradOf(p.name) ?? g.constFloat(new Float32Array(p.shape.reduce((a, b) => a * b, 1)), p.shape);
+    g.output(g.rename(grad, names.grad(p.name)));
+    out(names.grad(p.name));
+  }
+  if (purpose === 'report') {
+    if ('blockOutputs' in fwd) {
+      if (fwd.blockOutputs.length > 0) {
+        normVector(g, fwd.blockOutputs.map(back.gradOf), fwd.blockOutputs[0]!, names.blockNorms);
+        deadFractions(g, fwd.blockActivations);
+        out(names.blockNorms);
+        out(names.deadFractions);
+      }
+    } else {
+      normVector(g, fwd.hidden.flat().map(back.gradOf), fwd.hidden[0]![0]!, names.hiddenNorms);
+      normVector(g, fwd.inputs.map(back.gradOf), fwd.inputs[0]!, names.inputNorms);
+      out(names.hiddenNorms);
+      out(names.inputNorms);
+      if (fwd.cell.length) {
+        normVector(g, fwd.cell.flat().map(back.gradOf), fwd.cell[0]![0]!, names.cellNorms);
+        out(names.cellNorms);
+      }
+    }
+  }
+  return { model: g.toModel(), fetch };
+}

@@ -1,0 +1,62 @@
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import {
+  BACKEND_SPECIFICATION_VERSION,
+  DisposedError,
+  assertSpecSupported,
+  validateParams,
+  type Backend,
+  type NetworkSpec,
+  type ParamSet,
+} from '@gradscope/core';
+import { TFJS_BACKEND_NAME, activateDevice, isNode, type TfjsDevice } from './device.js';
+import { TfjsModel } from './model.js';
+import { tfjsSupports } from './supports.js';
+
+export interface TfjsBackendOptions {
+  /** Default: `wasm` in Node (≈3.5x faster than `cpu`), `webgl` in a browser. Never falls back to another one. */
+  readonly backend?: TfjsDevice;
+  /** Browser only: where the tfjs-backend-wasm `.wasm` files are served (tfjs' `setWasmPaths`). */
+  readonly wasmPaths?: string;
+}
+
+/** A gradscope `Backend` on TensorFlow.js. */
+export interface TfjsBackend extends Backend {
+  readonly device: TfjsDevice;
+  createModel(spec: NetworkSpec, params: ParamSet): Promise<TfjsModel>;
+}
+
+/**
+ * Creates the tfjs backend on one device: `wasm` by default in Node (the .wasm loads from node_modules, no
+ * network), `cpu` only when asked for. If the device cannot be set, this throws; it never falls back silently.
+ */
+export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promise<TfjsBackend> {
+  const device = options.backend ?? (isNode() ? 'wasm' : 'webgl');
+  tf.enableProdMode(); // silences the "running TensorFlow.js in Node.js" banner and debug checks
+  if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths);
+  await activateDevice(device);
+  const models = new Set<TfjsModel>();
+  let disposed = false;
+  const backend: TfjsBackend = {
+    specificationVersion: BACKEND_SPECIFICATION_VERSION,
+    name: TFJS_BACKEND_NAME,
+    runtime: { name: '@tensorflow/tfjs', version: tf.version.tfjs, device },
+    supports: tfjsSupports,
+    device,
+    async createModel(spec, params) {
+      if (disposed) throw new DisposedError('tfjs backend');
+      assertSpecSupported(backend, spec);
+      const ordered = validateParams(spec, params);
+      await activateDevice(device);
+      const model = new TfjsModel(spec, ordered, device, () => models.delete(model));
+      models.add(model);
+      return model;
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const m of [...models]) await m.dispose();
+    },
+  };
+  return backend;
+}
