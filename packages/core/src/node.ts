@@ -1,2 +1,109 @@
 // Node-only helpers (files on disk). Browser code imports `@gradscope/core` alone.
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import type { Checkpoint } from './checkpoint.js';
+import { parseCheckpoint, serializeCheckpoint } from './checkpoint-io.js';
+import { GradscopeError, WeightsFormatError } from './errors.js';
+import type { ParamSet } from './params.js';
+import { loadParams, saveParams, type ParamsFormat } from './params-io.js';
+import type { NetworkSpec } from './spec.js';
+
 export { createJsonlSink, reportToJsonLine, type JsonlSink, type JsonlSinkOptions } from './monitor/jsonl.js';
+
+/** A file could not be read or written. `code` is `FILE_NOT_FOUND` or `FILE_IO`; `path` is the file. */
+export class FileError extends GradscopeError {
+  readonly path: string;
+  constructor(code: 'FILE_NOT_FOUND' | 'FILE_IO', path: string, message: string) {
+    super(code, message);
+    this.path = path;
+  }
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
+}
+
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function readBytes(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') throw new FileError('FILE_NOT_FOUND', path, `${what} not found: ${path}`);
+    throw new FileError('FILE_IO', path, `cannot read ${what} ${path}: ${reason(e)}`);
+  }
+}
+
+/** The weights format a path names by its extension (`.json`, `.safetensors`, any case). */
+export function paramsFormatOf(path: string): ParamsFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.json') return 'json';
+  if (ext === '.safetensors') return 'safetensors';
+  throw new WeightsFormatError(`cannot tell the weights format of ${path}: expected a .json or .safetensors file, got ${ext ? `"${ext}"` : 'no extension'}`);
+}
+
+/**
+ * Reads a `.json` or `.safetensors` weights file and checks it against the spec (see `loadParams`).
+ * Every error message names the file; a missing file is `FileError` `weights file not found: <path>`.
+ */
+export async function readParamsFile(path: string, spec: NetworkSpec): Promise<ParamSet> {
+  const format = paramsFormatOf(path);
+  const bytes = await readBytes(path, 'weights file');
+  return loadParams(spec, bytes, { format, source: path });
+}
+
+/** Writes parameters to a `.json` or `.safetensors` file (by extension), atomically. */
+export async function writeParamsFile(path: string, params: ParamSet): Promise<void> {
+  await writeFileAtomic(path, saveParams(params, paramsFormatOf(path)));
+}
+
+/** Reads a checkpoint written by `writeCheckpointFile` (see `parseCheckpoint`). */
+export async function readCheckpointFile(path: string): Promise<Checkpoint> {
+  return parseCheckpoint(await readBytes(path, 'checkpoint file'), path);
+}
+
+/** Writes a checkpoint (one safetensors file), atomically: a crash mid-write keeps the previous checkpoint. */
+export async function writeCheckpointFile(path: string, checkpoint: Checkpoint): Promise<void> {
+  await writeFileAtomic(path, serializeCheckpoint(checkpoint));
+}
+
+/**
+ * Replaces `path` with `data` all at once: writes a temporary file in the same folder, flushes it to disk, then
+ * renames it over `path`. Readers see the old file or the new one, never a partial file; a failed or interrupted
+ * write leaves the old file as it was (and removes the temporary file when it can).
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(tmp, 'wx');
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw new FileError('FILE_IO', path, `cannot write ${path}: ${reason(e)}`);
+  }
+  await syncDirectory(dir);
+}
+
+/** Makes the rename itself durable. Not every platform can open a folder (Windows cannot): best effort. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // The data is already safely in place; only the durability of the rename across a power loss is at stake.
+  }
+}
