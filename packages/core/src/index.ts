@@ -20,3 +20,4 @@ export * from './params-io.js';
 export * from './checkpoint-io.js';
 export * from './monitor/index.js';
 export * from './tasks/index.js';
+export * from './train.js';

@@ -107,3 +107,11 @@ async function syncDirectory(dir: string): Promise<void> {
     // The data is already safely in place; only the durability of the rename across a power loss is at stake.
   }
 }
+
+/**
+ * An `onCheckpoint` for `train()` that writes each checkpoint with `writeCheckpointFile`. `{step}` in the path
+ * becomes the step (`run/ckpt-{step}.safetensors`); without it, each checkpoint replaces the previous one.
+ */
+export function checkpointWriter(pathPattern: string): (checkpoint: Checkpoint) => Promise<void> {
+  return (checkpoint) => writeCheckpointFile(pathPattern.replaceAll('{step}', String(checkpoint.state.step)), checkpoint);
+}
