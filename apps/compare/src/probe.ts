@@ -1,6 +1,7 @@
-import { initParams, loadParams as loadParamsFrom, parseSpec, SpecError, type Backend, type GradientResult, type LossName, type NetworkSpec, type ParamSet } from '@gradscope/core';
+import { initParams, parseSpec, SpecError, type Backend, type GradientResult, type LossName, type NetworkSpec, type ParamSet } from '@gradscope/core';
 import { createBackend } from './backends.js';
-import { InputFileError, paramsToJson, readBinaryFile, readJsonFile, readTensorFile, tensorToJson, type TensorJson } from './io.js';
+import { readParamsFile } from '@gradscope/core/node';
+import { paramsToJson, readJsonFile, readTensorFile, tensorToJson, type TensorJson } from './io.js';
 
 export interface ProbeOptions {
   backend: string;
@@ -41,9 +42,7 @@ export async function loadSpec(path: string): Promise<NetworkSpec> {
 /** Weights from a `.json` or `.safetensors` file (validated against the spec), or `initParams(spec, { seed: 0 })`. */
 export async function loadParams(spec: NetworkSpec, weightsPath: string | undefined): Promise<ParamSet> {
   if (weightsPath === undefined) return initParams(spec, { seed: 0 });
-  const format = weightsPath.endsWith('.safetensors') ? 'safetensors' : weightsPath.endsWith('.json') ? 'json' : undefined;
-  if (!format) throw new InputFileError(`weights file "${weightsPath}": expected a .json or .safetensors file`);
-  return loadParamsFrom(spec, await readBinaryFile(weightsPath, 'weights file'), { format, source: `"${weightsPath}"` });
+  return readParamsFile(weightsPath, spec);
 }
 
 function topRow(grid: number[][]): number[] {

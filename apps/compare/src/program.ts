@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerCompare } from './commands/compare.js';
 import { registerProbe } from './commands/probe.js';
+import { registerTrain } from './commands/train.js';
 import { processIO, type CliIO } from './output.js';
 import { VERSION } from './version.js';
 
@@ -17,6 +18,7 @@ export function createProgram(io: CliIO = processIO): Command {
       writeErr: (s) => io.stderr.write(s),
     });
   registerCompare(program, io);
+  registerTrain(program, io);
   registerProbe(program, io);
   registerBench(program, io);
   return program;
