@@ -53,20 +53,29 @@ function isBackend(value: unknown): value is Backend {
   return typeof b.name === 'string' && typeof b.createModel === 'function' && typeof b.dispose === 'function';
 }
 
+/**
+ * A function exported by an adapter package, imported on first use. A package that is missing, unbuilt or
+ * does not export it yet gives `BackendUnavailableError` naming `backend`, instead of breaking the whole CLI.
+ */
+export async function importAdapterExport(backend: string, packageName: string, exportName: string): Promise<(...args: never[]) => unknown> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(packageName)) as Record<string, unknown>;
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new BackendUnavailableError(backend, `cannot load ${packageName} (${why}); run \`pnpm build\``);
+  }
+  const value = mod[exportName];
+  if (typeof value !== 'function') {
+    throw new BackendUnavailableError(backend, `${packageName} does not export ${exportName} (not implemented on this branch yet)`);
+  }
+  return value as (...args: never[]) => unknown;
+}
+
 /** Imports the backend's package and calls its factory. Throws `UsageError` for unknown names. */
 export async function createBackend(name: string): Promise<Backend> {
   const entry = findBackendEntry(name);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(entry.packageName)) as Record<string, unknown>;
-  } catch (err) {
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new BackendUnavailableError(name, `cannot load ${entry.packageName} (${why}); run \`pnpm build\``);
-  }
-  const factory = mod[entry.factory];
-  if (typeof factory !== 'function') {
-    throw new BackendUnavailableError(name, `${entry.packageName} does not export ${entry.factory} (not implemented on this branch yet)`);
-  }
+  const factory = await importAdapterExport(name, entry.packageName, entry.factory);
   const backend: unknown = await (factory as (options?: unknown) => unknown)(entry.options);
   if (!isBackend(backend)) throw new BackendUnavailableError(name, `${entry.factory}() did not return a gradscope Backend`);
   if (backend.specificationVersion !== BACKEND_SPECIFICATION_VERSION) {

@@ -95,7 +95,7 @@ describe('gradscope errors: one clear message, no stack trace', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown option '--frobnicate'");
     expect(bad.stderr).toContain('--help');
-    for (const command of ['probe', 'compare', 'train', 'bench']) {
+    for (const command of ['probe', 'compare', 'train', 'export', 'bench']) {
       const help = run(command, '--help');
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toContain(`Usage: gradscope ${command}`);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerCompare } from './commands/compare.js';
+import { registerExport } from './commands/export.js';
 import { registerProbe } from './commands/probe.js';
 import { registerTrain } from './commands/train.js';
 import { processIO, type CliIO } from './output.js';
@@ -20,6 +21,7 @@ export function createProgram(io: CliIO = processIO): Command {
   registerCompare(program, io);
   registerTrain(program, io);
   registerProbe(program, io);
+  registerExport(program, io);
   registerBench(program, io);
   return program;
 }
