@@ -5,7 +5,7 @@ import { suiteNames, type SuiteName } from '../compare/suites.js';
 import { formatTextTable, resultTables } from '../compare/tables.js';
 import { writeAll, type CliIO } from '../output.js';
 import { createProgressView } from '../progress.js';
-import { assertReportDirWritable, writeReport } from '../report/write.js';
+import { assertReportDirWritable, writeReport } from '../reporting/write.js';
 
 interface CompareFlags {
   backends?: string;

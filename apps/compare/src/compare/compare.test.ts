@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { availableBackendNames } from '../backends.js';
-import { writeReport } from '../report/write.js';
+import { writeReport } from '../reporting/write.js';
 import { compare } from './compare.js';
 import type { CompareResults } from './results.js';
 
