@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // per-package `vitest run` works too. The count reporter prints the closing "N passed, N failed" line CI reads.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'tools'],
     reporters: ['default', './tools/vitest-count-reporter.ts'],
   },
 });

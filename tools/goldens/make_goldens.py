@@ -3,7 +3,7 @@
 
 Run with Debian's interpreter, which has python3-torch 1.13:
 
-    /usr/bin/python3 tools/goldens/make_goldens.py
+    /usr/bin/python3 tools/goldens/make_goldens.py [--out DIR]
 
 Every weight, input and target is drawn in float32 from a fixed seed and then used in float64, so a float32
 backend receives exactly the numbers PyTorch computed with. Everything PyTorch computes is float64. Recurrent
@@ -12,6 +12,7 @@ unrolled loop gives nn.LSTM / nn.GRU / nn.RNN's outputs and weight gradients. Th
 runs Python.
 """
 
+import argparse
 import json
 import pathlib
 
@@ -398,19 +399,22 @@ def training_fixture():
 
 # ---------------------------------------------------------------------------------------------------- main
 
-def write(name, payload):
-    path = OUT_DIR / name
+def write(out_dir, name, payload):
+    path = out_dir / name
     document = {"generator": "tools/goldens/make_goldens.py", "torch": torch.__version__, **payload}
     path.write_text(json.dumps(document, separators=(",", ":"), allow_nan=False) + "\n")
-    print(f"wrote {path.relative_to(OUT_DIR.parents[2])} ({path.stat().st_size / 1024:.0f} KiB)")
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 
 def main():
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    write("residual.json", {"cases": residual_fixture()})
-    write("recurrent.json", {"cases": recurrent_fixture()})
-    write("keras-lstm.json", {"cases": [keras_lstm_case()]})
-    write("training.json", {"trajectories": training_fixture()})
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=pathlib.Path, default=OUT_DIR, help="output folder (default: the package's fixtures)")
+    out_dir = parser.parse_args().out
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write(out_dir, "residual.json", {"cases": residual_fixture()})
+    write(out_dir, "recurrent.json", {"cases": recurrent_fixture()})
+    write(out_dir, "keras-lstm.json", {"cases": [keras_lstm_case()]})
+    write(out_dir, "training.json", {"trajectories": training_fixture()})
 
 
 if __name__ == "__main__":

@@ -1,2 +1,2 @@
-// Filled in by its issue; see README.md.
-export {};
+export { createBrainBackend, brainSupports, BRAIN_JS_VERSION, type BrainBackendOptions, type BrainFlavor } from './backend.js';
+export { brainActivations } from './residual.js';

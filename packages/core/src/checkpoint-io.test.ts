@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Checkpoint } from './checkpoint.js';
 import { CHECKPOINT_FORMAT, parseCheckpoint, serializeCheckpoint } from './checkpoint-io.js';
-import { ParamError, SpecError, WeightsFormatError } from './errors.js';
+import { GradscopeError, ParamError, SpecError, WeightsFormatError } from './errors.js';
 import { initParams } from './init.js';
 import { applyOptimizer, createOptimizerState, type OptimizerState } from './optim.js';
 import { cloneParams, type ParamSet } from './params.js';
@@ -103,6 +104,34 @@ describe('serializeCheckpoint / parseCheckpoint', () => {
       const e = errorOf(() => parseCheckpoint(file({ ...metadata, training_config: '{"optimizer": {"type": "adam"}}' }), 'ck.safetensors'));
       expect(e).toBeInstanceOf(SpecError);
       expect(e.message).toBe('invalid training config in ck.safetensors: 1 problem\n  - optimizer.lr: required number is missing');
+    });
+
+    it('a deeply nested spec is described, not a stack overflow', () => {
+      const deep = `{"kind": "residual", "inputSize": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+      const e = errorOf(() => parseCheckpoint(file({ ...metadata, spec: deep }), 'ck'));
+      expect(e).toBeInstanceOf(SpecError);
+      expect(e.message).toContain('  - inputSize: expected number, got [[[[...]]]]');
+    });
+
+    it('never throws anything but a gradscope error on mutated metadata (fuzz)', () => {
+      const keys = ['format', 'spec', 'training_config', 'step', 'optimizer_step'] as const;
+      const mutation = fc.record({
+        key: fc.constantFrom(...keys),
+        value: fc.oneof(fc.json({ maxDepth: 3 }), fc.string(), fc.constantFrom('{"kind": "recurrent"}', '1.5', '9007199254740993', '')),
+        drop: fc.boolean(),
+      });
+      fc.assert(
+        fc.property(mutation, ({ key, value, drop }) => {
+          const meta: Record<string, string> = { ...metadata, [key]: value };
+          if (drop) delete meta[key];
+          try {
+            parseCheckpoint(file(meta), 'ck');
+          } catch (e) {
+            if (!(e instanceof GradscopeError)) throw e;
+          }
+        }),
+        { seed: 7, numRuns: 500 },
+      );
     });
 
     it('broken metadata, stray tensors and slots that fit no parameter', () => {

@@ -88,23 +88,29 @@ export function randomOrthogonal(n: number, rng: RandomStream): Float64Array {
     }
     vs.push(v);
   }
-  // Q = H_0 H_1 ... H_{n-2}, applied to the identity from the right-most reflection.
+  // Q = H_0 H_1 ... H_{n-2}, applied to the identity from the right-most reflection. Before H_k is applied, Q is
+  // still the identity outside rows and columns >= k+1, so columns < k stay untouched (exactly 0 in rows >= k).
   const q = new Float64Array(n * n);
   for (let i = 0; i < n; i++) q[i * n + i] = 1;
-  for (let k = vs.length - 1; k >= 0; k--) reflectRows(q, n, k, vs[k]!, 0);
+  for (let k = vs.length - 1; k >= 0; k--) reflectRows(q, n, k, vs[k]!, k);
   for (let j = 0; j < n; j++) {
     if (a[j * n + j]! < 0) for (let i = 0; i < n; i++) q[i * n + j] = -q[i * n + j]!;
   }
   return q;
 }
 
-/** m[k:, c0:] -= 2 v (vᵀ m[k:, c0:]) for a unit vector v of length n-k. */
+/** m[k:, c0:] -= 2 v (vᵀ m[k:, c0:]) for a unit vector v of length n-k; rows outermost so memory is read in order. */
 function reflectRows(m: Float64Array, n: number, k: number, v: Float64Array, c0: number): void {
-  for (let c = c0; c < n; c++) {
-    let dot = 0;
-    for (let i = k; i < n; i++) dot += v[i - k]! * m[i * n + c]!;
-    const f = 2 * dot;
-    for (let i = k; i < n; i++) m[i * n + c] = m[i * n + c]! - f * v[i - k]!;
+  const w = new Float64Array(n - c0);
+  for (let i = k; i < n; i++) {
+    const vi = v[i - k]!;
+    const row = i * n + c0;
+    for (let c = 0; c < w.length; c++) w[c] = w[c]! + vi * m[row + c]!;
+  }
+  for (let i = k; i < n; i++) {
+    const f = 2 * v[i - k]!;
+    const row = i * n + c0;
+    for (let c = 0; c < w.length; c++) m[row + c] = m[row + c]! - f * w[c]!;
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,6 +173,14 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(path, new TextEncoder().encode('new contents'));
     expect(await readFile(path, 'utf8')).toBe('new contents');
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('keeps the permission bits of the file it replaces', async () => {
+    const path = join(dir, 'private.json');
+    await writeFile(path, '{}', { mode: 0o600 });
+    await chmod(path, 0o600);
+    await writeFileAtomic(path, '{"a": 1}');
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
   });
 
   it('keeps the old file intact when the write is interrupted', async () => {

@@ -1,6 +1,6 @@
 // Node-only helpers (files on disk). Browser code imports `@gradscope/core` alone.
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Checkpoint } from './checkpoint.js';
 import { parseCheckpoint, serializeCheckpoint } from './checkpoint-io.js';
@@ -73,14 +73,16 @@ export async function writeCheckpointFile(path: string, checkpoint: Checkpoint):
 /**
  * Replaces `path` with `data` all at once: writes a temporary file in the same folder, flushes it to disk, then
  * renames it over `path`. Readers see the old file or the new one, never a partial file; a failed or interrupted
- * write leaves the old file as it was (and removes the temporary file when it can).
+ * write leaves the old file as it was (and removes the temporary file when it can). A replaced file keeps its
+ * permission bits.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const mode = await stat(path).then((s) => s.mode & 0o777, () => 0o666);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(tmp, 'wx');
+    handle = await open(tmp, 'wx', mode);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();

@@ -1,5 +1,6 @@
 import { WeightsFormatError, type Issue } from './errors.js';
 import type { ParamSet } from './params.js';
+import { previewJson } from './json-preview.js';
 import { formatShape, sizeOf } from './tensor.js';
 
 /**
@@ -9,10 +10,6 @@ import { formatShape, sizeOf } from './tensor.js';
 
 const MAX_LISTED_ISSUES = 20;
 
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 37)}...` : s;
-}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -32,13 +29,13 @@ function readShape(name: string, value: unknown, issues: Issue[]): number[] | un
     return undefined;
   }
   if (!Array.isArray(value)) {
-    issues.push({ path, message: `expected an array of non-negative integers, got ${show(value)}` });
+    issues.push({ path, message: `expected an array of non-negative integers, got ${previewJson(value, 40)}` });
     return undefined;
   }
   let ok = true;
   value.forEach((d, i) => {
     if (!Number.isSafeInteger(d) || (d as number) < 0) {
-      issues.push({ path: `${path}[${i}]`, message: `expected a non-negative integer, got ${show(d)}` });
+      issues.push({ path: `${path}[${i}]`, message: `expected a non-negative integer, got ${previewJson(d, 40)}` });
       ok = false;
     }
   });
@@ -52,7 +49,7 @@ function readData(name: string, value: unknown, issues: Issue[]): Float32Array |
     return undefined;
   }
   if (!Array.isArray(value)) {
-    issues.push({ path, message: `expected an array of numbers, got ${show(value)}` });
+    issues.push({ path, message: `expected an array of numbers, got ${previewJson(value, 40)}` });
     return undefined;
   }
   const data = new Float32Array(value.length);
@@ -60,7 +57,7 @@ function readData(name: string, value: unknown, issues: Issue[]): Float32Array |
   for (let i = 0; i < value.length; i++) {
     const v: unknown = value[i];
     if (typeof v !== 'number') {
-      issues.push({ path: `${path}[${i}]`, message: `expected a number, got ${show(v)}` });
+      issues.push({ path: `${path}[${i}]`, message: `expected a number, got ${previewJson(v, 40)}` });
       ok = false;
     } else if (!Number.isFinite(Math.fround(v))) {
       issues.push({ path: `${path}[${i}]`, message: `${v} is not a finite float32 value` });
@@ -84,7 +81,7 @@ export function parseParamsJson(input: string | unknown, source = 'JSON paramete
     }
   }
   if (!isRecord(json)) {
-    throw new WeightsFormatError(formatIssues(source, [{ path: '', message: `expected an object of { "shape": [..], "data": [..] } by parameter name, got ${Array.isArray(json) ? 'an array' : show(json)}` }]));
+    throw new WeightsFormatError(formatIssues(source, [{ path: '', message: `expected an object of { "shape": [..], "data": [..] } by parameter name, got ${Array.isArray(json) ? 'an array' : previewJson(json, 40)}` }]));
   }
   const issues: Issue[] = [];
   const params: ParamSet = {};
@@ -94,7 +91,7 @@ export function parseParamsJson(input: string | unknown, source = 'JSON paramete
       continue;
     }
     if (!isRecord(value)) {
-      issues.push({ path: name, message: `expected an object with "shape" and "data", got ${show(value)}` });
+      issues.push({ path: name, message: `expected an object with "shape" and "data", got ${previewJson(value, 40)}` });
       continue;
     }
     for (const key of Object.keys(value)) {
@@ -116,11 +113,16 @@ export function parseParamsJson(input: string | unknown, source = 'JSON paramete
 /** The shortest decimal that reads back as the same float32 (`0.1`, not `0.10000000149011612`). */
 function float32ToJson(v: number): string {
   if (Object.is(v, -0)) return '-0';
-  for (let digits = 1; digits < 9; digits++) {
+  if (Number.isInteger(v) && Math.abs(v) <= 2 ** 24) return String(v); // every such integer is a float32
+  // 9 significant digits always round-trip a float32; if p digits do not, fewer cannot (the p-digit rounding is
+  // the nearest p-digit decimal), so search downwards and stop at the first failure.
+  let best = v.toPrecision(9);
+  for (let digits = 8; digits >= 1; digits--) {
     const s = v.toPrecision(digits);
-    if (Math.fround(Number(s)) === v) return String(Number(s));
+    if (Math.fround(Number(s)) !== v) break;
+    best = s;
   }
-  return String(Number(v.toPrecision(9)));
+  return String(Number(best));
 }
 
 /**

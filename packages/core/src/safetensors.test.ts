@@ -134,6 +134,7 @@ describe('parseSafetensors / readSafetensorsParams', () => {
       ['trailing bytes', build(validHeader, concat(validData, new Uint8Array(4))), 'the data section has 28 bytes but the tensors cover 24: 4 trailing bytes'],
       ['bad metadata', build({ __metadata__: { epoch: 3 } }), '__metadata__.epoch must be a string, got 3'],
       ['unknown field', build({ w: { dtype: 'F32', shape: [1], data_offsets: [0, 4], stride: [1] } }, new Uint8Array(4)), 'tensor "w": unknown field "stride"'],
+      ['deeply nested entry', build(`{"w": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`), 'tensor "w": expected an object with dtype, shape and data_offsets, got [[[[...]]]]'],
       ['__proto__ name', build('{"__proto__": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}', new Uint8Array(4)), 'a tensor may not be named "__proto__"'],
     ];
     for (const [title, bytes, message] of cases) {

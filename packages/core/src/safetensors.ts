@@ -1,5 +1,6 @@
 import { WeightsFormatError } from './errors.js';
 import type { ParamSet } from './params.js';
+import { previewJson } from './json-preview.js';
 import { formatShape } from './tensor.js';
 
 /**
@@ -68,10 +69,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
 
 function readHeader(bytes: Uint8Array, source: string): { header: Record<string, unknown>; dataStart: number } {
   if (bytes.length < 8) fail(source, `not a safetensors file: ${bytes.length} bytes, shorter than the 8-byte header length`);
@@ -92,7 +89,7 @@ function readHeader(bytes: Uint8Array, source: string): { header: Record<string,
   } catch {
     fail(source, 'header is not valid UTF-8');
   }
-  if (!text.startsWith('{')) fail(source, `header does not start with a JSON object: ${show(text.slice(0, 20))}`);
+  if (!text.startsWith('{')) fail(source, `header does not start with a JSON object: ${previewJson(text.slice(0, 20))}`);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -105,9 +102,9 @@ function readHeader(bytes: Uint8Array, source: string): { header: Record<string,
 
 function readMetadata(value: unknown, source: string): Record<string, string> {
   if (value === undefined) return {};
-  if (!isRecord(value)) fail(source, `__metadata__ must be an object of strings, got ${show(value)}`);
+  if (!isRecord(value)) fail(source, `__metadata__ must be an object of strings, got ${previewJson(value)}`);
   for (const [key, v] of Object.entries(value)) {
-    if (typeof v !== 'string') fail(source, `__metadata__.${key} must be a string, got ${show(v)}`);
+    if (typeof v !== 'string') fail(source, `__metadata__.${key} must be a string, got ${previewJson(v)}`);
   }
   return value as Record<string, string>;
 }
@@ -123,22 +120,22 @@ interface RawEntry {
 function readEntry(name: string, value: unknown, dataLength: number, source: string): RawEntry {
   const where = `tensor "${name}"`;
   if (name === '__proto__') fail(source, 'a tensor may not be named "__proto__"');
-  if (!isRecord(value)) fail(source, `${where}: expected an object with dtype, shape and data_offsets, got ${show(value)}`);
+  if (!isRecord(value)) fail(source, `${where}: expected an object with dtype, shape and data_offsets, got ${previewJson(value)}`);
   for (const key of Object.keys(value)) {
     if (key !== 'dtype' && key !== 'shape' && key !== 'data_offsets') fail(source, `${where}: unknown field "${key}"`);
   }
   const { dtype, shape, data_offsets: offsets } = value;
   if (dtype === undefined) fail(source, `${where}: missing field "dtype"`);
   if (typeof dtype !== 'string' || !Object.hasOwn(dtypeBytes, dtype)) {
-    fail(source, `${where}: unsupported dtype ${show(dtype)} (expected one of ${[...floatDtypes, ...intDtypes].join('|')})`);
+    fail(source, `${where}: unsupported dtype ${previewJson(dtype)} (expected one of ${[...floatDtypes, ...intDtypes].join('|')})`);
   }
   if (shape === undefined) fail(source, `${where}: missing field "shape"`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    fail(source, `${where}: shape must be an array of non-negative integers, got ${show(shape)}`);
+    fail(source, `${where}: shape must be an array of non-negative integers, got ${previewJson(shape)}`);
   }
   if (offsets === undefined) fail(source, `${where}: missing field "data_offsets"`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    fail(source, `${where}: data_offsets must be [begin, end] with non-negative integers, got ${show(offsets)}`);
+    fail(source, `${where}: data_offsets must be [begin, end] with non-negative integers, got ${previewJson(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) fail(source, `${where}: data_offsets [${begin}, ${end}] end before they begin`);

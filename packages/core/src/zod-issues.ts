@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Issue } from './errors.js';
+import { previewJson } from './json-preview.js';
 
 /** `['block', 'activation']` -> `block.activation`, `['betas', 1]` -> `betas[1]`. */
 export function jsonPath(path: readonly PropertyKey[]): string {
@@ -12,12 +13,8 @@ export function jsonPath(path: readonly PropertyKey[]): string {
 }
 
 function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
+  // Bounded preview: a deeply nested input must not overflow the stack while the error is being described.
+  return value === undefined ? 'nothing' : previewJson(value);
 }
 
 /** Turns zod's issues into path + message pairs that name the allowed values and what was given. */

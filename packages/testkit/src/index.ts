@@ -2,5 +2,5 @@ export { createReferenceBackend, referenceSupports, type ReferenceBackend } from
 export { ReferenceModel } from './reference/model.js';
 export { forward64, gradients64, loss64, type AnyBatch, type AnyTensor, type GradientResult64, type NetworkProbes } from './reference/network.js';
 export { toParams64, type Params64, type Tensor64 } from './reference/params64.js';
-export { erf } from './reference/activations.js';
 export * from './goldens/index.js';
+export * from './conformance/index.js';

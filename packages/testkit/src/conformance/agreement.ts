@@ -1,4 +1,4 @@
-import type { ArchitectureNorms, GradientResult, ReportField, Supports } from '@gradscope/core';
+import type { ArchitectureNorms, ReportField, Supports } from '@gradscope/core';
 import { compareGrid, compareScalar, compareSeries, compareTensor } from './compare.js';
 import type { CheckLog } from './result.js';
 import type { Tolerances } from './tolerances.js';
@@ -8,8 +8,8 @@ interface Float64Like {
   readonly data: ArrayLike<number>;
 }
 
-/** What a backend's `computeGradients` is compared with: a golden expectation or the reference's answer. */
-export interface ExpectedGradients extends ArchitectureNorms {
+/** A gradient result of either precision: a backend's answer, a golden expectation or the reference's answer. */
+export interface ComparableGradients extends ArchitectureNorms {
   readonly output: Float64Like;
   readonly loss: number;
   readonly grads: Readonly<Record<string, Float64Like>>;
@@ -17,9 +17,10 @@ export interface ExpectedGradients extends ArchitectureNorms {
 
 /**
  * Compares a gradient result with the expected one: output and loss (forward tolerance), every parameter gradient
- * (gradient tolerance, and no extra names), and each report norm the backend declares (norm-series tolerance).
+ * (gradient tolerance, and no extra names), and each report series the expectation has and the backend declares
+ * (norm-series tolerance, value by value; the goldens carry no dead-unit fractions, the reference does).
  */
-export function compareGradients(log: CheckLog, actual: GradientResult, expected: ExpectedGradients, supports: Supports, tol: Tolerances): void {
+export function compareGradients(log: CheckLog, actual: ComparableGradients, expected: ComparableGradients, supports: Supports, tol: Tolerances): void {
   compareTensor(log, 'output', actual.output, expected.output, tol.forward);
   compareScalar(log, 'loss', actual.loss, expected.loss, tol.forward);
   let worstGrad = 0;
@@ -32,6 +33,9 @@ export function compareGradients(log: CheckLog, actual: GradientResult, expected
   const declared = (field: ReportField): boolean => supports.report.includes(field);
   if (expected.blockOutputGradNorms && declared('blockOutputGradNorms')) {
     compareSeries(log, 'blockOutputGradNorms', actual.blockOutputGradNorms, expected.blockOutputGradNorms, tol.normSeries);
+  }
+  if (expected.deadUnitFractions && declared('deadUnitFractions')) {
+    compareSeries(log, 'deadUnitFractions', actual.deadUnitFractions, expected.deadUnitFractions, tol.normSeries);
   }
   if (expected.hiddenGradNorms && declared('hiddenGradNorms')) compareGrid(log, 'hiddenGradNorms', actual.hiddenGradNorms, expected.hiddenGradNorms, tol.normSeries);
   if (expected.cellGradNorms && declared('cellGradNorms')) compareGrid(log, 'cellGradNorms', actual.cellGradNorms, expected.cellGradNorms, tol.normSeries);

@@ -2,7 +2,7 @@ import type { Backend, Batch, NetworkSpec, ParamSet, StepResult, Supports, Train
 import { compareScalar, compareTensor } from './compare.js';
 import { withModel } from './models.js';
 import { runCheck, type CheckResult } from './result.js';
-import { tolerancesFor } from './tolerances.js';
+import { CONFORMANCE_TOLERANCES } from './tolerances.js';
 
 /**
  * A training config that makes the optimizer state matter for resuming: Adam (its moments and bias correction
@@ -33,7 +33,7 @@ const STEPS_AFTER = 2;
  */
 export function checkCheckpointResume(backend: Backend, spec: NetworkSpec, params: ParamSet, batch: Batch): Promise<CheckResult> {
   const config = resumeConfig(backend.supports);
-  const tol = tolerancesFor('backend');
+  const tol = CONFORMANCE_TOLERANCES;
   return runCheck(async (log) => {
     const uninterrupted: StepResult[] = [];
     const finalParams = await withModel(backend, spec, params, async (model) => {

@@ -1,9 +1,9 @@
-import type { Backend, Batch, LossName, Model, NetworkSpec, ParamSet } from '@gradscope/core';
+import { parseTrainingConfig, type Backend, type Batch, type LossName, type Model, type NetworkSpec, type ParamSet } from '@gradscope/core';
 import { expectGradscopeError } from './errors.js';
 import type { BackendFactory } from './models.js';
 import { runCheck, type CheckLog, type CheckResult } from './result.js';
 
-async function expectDisposed(log: CheckLog, model: Model, params: ParamSet, batch: Batch, loss: LossName, when: string): Promise<void> {
+async function expectDisposed(log: CheckLog, owner: Pick<Backend, 'supports'>, model: Model, params: ParamSet, batch: Batch, loss: LossName, when: string): Promise<void> {
   const calls: [string, () => unknown][] = [
     ['forward', () => model.forward(batch.input)],
     ['computeGradients', () => model.computeGradients(batch, loss)],
@@ -11,6 +11,10 @@ async function expectDisposed(log: CheckLog, model: Model, params: ParamSet, bat
     ['setParams', () => model.setParams(params)],
     ['getTrainingState', () => model.getTrainingState()],
   ];
+  if (owner.supports.training && owner.supports.optimizers.length) {
+    const config = parseTrainingConfig({ loss, optimizer: { type: owner.supports.optimizers[0]!, lr: 0.01 } });
+    calls.push(['configureTraining', () => model.configureTraining(config)], ['trainStep', () => model.trainStep(batch)]);
+  }
   for (const [name, call] of calls) await expectGradscopeError(log, `${name}() ${when}`, 'DISPOSED', 'DisposedError', call);
 }
 
@@ -20,7 +24,7 @@ export function checkUseAfterDispose(backend: Backend, spec: NetworkSpec, params
     const model = await backend.createModel(spec, params);
     await model.forward(batch.input);
     await model.dispose();
-    await expectDisposed(log, model, params, batch, loss, 'after model.dispose()');
+    await expectDisposed(log, backend, model, params, batch, loss, 'after model.dispose()');
     await model.dispose();
   });
 }
@@ -31,7 +35,7 @@ export function checkBackendDispose(factory: BackendFactory, spec: NetworkSpec, 
     const backend = await factory();
     const model = await backend.createModel(spec, params);
     await backend.dispose();
-    await expectDisposed(log, model, params, batch, loss, 'after backend.dispose()');
+    await expectDisposed(log, backend, model, params, batch, loss, 'after backend.dispose()');
     await expectGradscopeError(log, 'createModel() after backend.dispose()', 'DISPOSED', 'DisposedError', () => backend.createModel(spec, params));
   });
 }

@@ -4,14 +4,14 @@ import { compareGradients } from './agreement.js';
 import { compareScalar, compareTensor } from './compare.js';
 import { withModel } from './models.js';
 import { runCheck, type CheckLog, type CheckResult } from './result.js';
-import { tolerancesFor, type ToleranceLevel } from './tolerances.js';
+import { CONFORMANCE_TOLERANCES } from './tolerances.js';
 
 /**
  * One golden case on a backend: `forward` and `computeGradients` against PyTorch's float64 results — output, loss,
  * every parameter gradient and every report norm the backend declares.
  */
-export function checkGoldenCase(backend: Backend, golden: GoldenCase, level: ToleranceLevel = 'backend'): Promise<CheckResult> {
-  const tol = tolerancesFor(level);
+export function checkGoldenCase(backend: Backend, golden: GoldenCase): Promise<CheckResult> {
+  const tol = CONFORMANCE_TOLERANCES;
   return runCheck((log) =>
     withModel(backend, golden.spec, golden.params, async (model) => {
       compareTensor(log, 'forward output', await model.forward(golden.batch.input), golden.expected.output, tol.forward);
@@ -28,7 +28,7 @@ export function checkGoldenCase(backend: Backend, golden: GoldenCase, level: Tol
  * wrong by a small amount, which parameter values alone would hide behind the weights' size.
  */
 export function checkTrajectory(backend: Backend, trajectory: GoldenTrajectory): Promise<CheckResult> {
-  const tol = tolerancesFor('backend');
+  const tol = CONFORMANCE_TOLERANCES;
   return runCheck((log) =>
     withModel(backend, trajectory.spec, trajectory.params, async (model) => {
       model.configureTraining(trajectory.config);

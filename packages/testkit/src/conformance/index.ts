@@ -13,4 +13,3 @@ export * from './dispose-checks.js';
 export * from './shape-checks.js';
 export * from './not-supported-checks.js';
 export * from './plan.js';
-export * from './describe.js';

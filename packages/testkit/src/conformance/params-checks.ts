@@ -3,7 +3,7 @@ import { compareTensor } from './compare.js';
 import { expectGradscopeError } from './errors.js';
 import { withModel } from './models.js';
 import { runCheck, type CheckLog, type CheckResult } from './result.js';
-import { tolerancesFor } from './tolerances.js';
+import { CONFORMANCE_TOLERANCES } from './tolerances.js';
 
 /** A second, different weight set for the same spec (every value changed, still float32). */
 export function otherParams(params: ParamSet): ParamSet {
@@ -56,7 +56,7 @@ export function checkSetParams(backend: Backend, spec: NetworkSpec, params: Para
     await withModel(backend, spec, params, async (model) => {
       await model.setParams(cloneParams(next));
       expectSameParams(log, 'getParams() after setParams', spec, await model.getParams(), next);
-      compareTensor(log, 'forward after setParams vs a model created with those weights', await model.forward(input), fresh, tolerancesFor('backend').forward);
+      compareTensor(log, 'forward after setParams vs a model created with those weights', await model.forward(input), fresh, CONFORMANCE_TOLERANCES.forward);
     });
   });
 }

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { paramShapes, tensor, type Backend, type Batch, type CellType, type LossName, type NetworkSpec, type ParamSet } from '@gradscope/core';
+import { initParams, tensor, type Backend, type Batch, type CellType, type LossName, type NetworkSpec } from '@gradscope/core';
 import { compareGradients } from './agreement.js';
 import { withModel } from './models.js';
 import { CheckLog, describeError, runCheck, type CheckResult } from './result.js';
-import { tolerancesFor } from './tolerances.js';
+import { CONFORMANCE_TOLERANCES } from './tolerances.js';
 
 /** The networks the sweep draws: dense nets (plain and residual) or one recurrent cell type. */
 export type SweepFamily = 'residual' | CellType;
@@ -60,18 +60,6 @@ function uniform(seed: number): () => number {
   };
 }
 
-// TODO(initParams): core's initParams (branch core-io) replaces this once it is on main.
-function initParams(spec: NetworkSpec, options: { seed: number }): ParamSet {
-  const next = uniform(options.seed);
-  const out: ParamSet = {};
-  for (const p of paramShapes(spec)) {
-    const fanIn = spec.kind === 'recurrent' ? spec.hiddenSize : (p.shape[1] ?? spec.width);
-    const bound = 1 / Math.sqrt(fanIn);
-    out[p.name] = { shape: [...p.shape], data: Float32Array.from({ length: p.shape.reduce((n, d) => n * d, 1) }, () => bound * (2 * next() - 1)) };
-  }
-  return out;
-}
-
 /** Inputs in [-1, 1), mse targets in [-1, 1) or class labels, all float32. */
 export function sweepBatch(c: SweepCase): Batch {
   const next = uniform(c.seed ^ 0x5bd1e995);
@@ -91,7 +79,7 @@ export function sweepBatch(c: SweepCase): Batch {
  * from `initParams`, and the backend's `computeGradients` compared with the reference's at the contract tolerances.
  */
 export function checkSweepAgainstReference(backend: Backend, reference: Backend, family: SweepFamily, numRuns = SWEEP_RUNS): Promise<CheckResult> {
-  const tol = tolerancesFor('backend');
+  const tol = CONFORMANCE_TOLERANCES;
   return runCheck(async (log) => {
     const property = fc.asyncProperty(sweepCases(family, backend.supports), async (c) => {
       const params = initParams(c.spec, { seed: c.seed });

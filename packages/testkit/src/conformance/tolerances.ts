@@ -14,12 +14,5 @@ export interface Tolerances {
 /** What every backend with PyTorch semantics must meet against the float64 reference and the goldens. */
 export const CONFORMANCE_TOLERANCES: Tolerances = Object.freeze({ forward: 1e-5, gradient: 1e-4, normSeries: 1e-3 });
 
-/** What the float64 reference itself must meet against PyTorch's float64 goldens. */
+/** What the float64 reference itself must meet against PyTorch's float64 goldens (through its float64 methods). */
 export const REFERENCE_TOLERANCES: Tolerances = Object.freeze({ forward: 1e-9, gradient: 1e-9, normSeries: 1e-9 });
-
-/** `backend`: the contract for every backend. `reference`: the float64 oracle's own, tighter bar. */
-export type ToleranceLevel = 'backend' | 'reference';
-
-export function tolerancesFor(level: ToleranceLevel): Tolerances {
-  return level === 'reference' ? REFERENCE_TOLERANCES : CONFORMANCE_TOLERANCES;
-}

@@ -1,6 +1,6 @@
 import { activations } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
-import { finiteDifferences } from './__fixtures__/random.js';
+import { finiteDifferences } from './__fixtures__/testing.js';
 import { activate, activationBackward, erf } from './activations.js';
 
 describe('erf', () => {

@@ -11,7 +11,7 @@ import {
   type TrainingConfigInput,
 } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
-import { labels, torchLikeParams, uniformTensor } from './__fixtures__/random.js';
+import { labels, initParams64, uniformTensor } from './__fixtures__/testing.js';
 import { createReferenceBackend } from './backend.js';
 import { toParamSet, type Tensor64 } from './params64.js';
 
@@ -26,7 +26,7 @@ const batchFor = (spec: NetworkSpec, seed: number, size = 4): Batch => ({
 
 async function modelFor(spec: NetworkSpec, seed = 1) {
   const backend = createReferenceBackend();
-  const model = await backend.createModel(spec, toParamSet(spec, torchLikeParams(spec, seed)));
+  const model = await backend.createModel(spec, toParamSet(spec, initParams64(spec, seed)));
   return { backend, model };
 }
 
@@ -46,19 +46,19 @@ describe('backend identity', () => {
 describe('parameters', () => {
   it('returns float32 copies equal to what was set, and a caller cannot change the model through them', async () => {
     const { model } = await modelFor(residualSpec);
-    const set = toParamSet(residualSpec, torchLikeParams(residualSpec, 7));
+    const set = toParamSet(residualSpec, initParams64(residualSpec, 7));
     await model.setParams(set);
     const got = await model.getParams();
     expect(Object.keys(got)).toEqual(Object.keys(set));
     for (const [name, t] of Object.entries(set)) expect(got[name]).toEqual(t);
     got['head.bias']!.data[0] = 123;
     set['head.bias']!.data[1] = 456;
-    expect((await model.getParams())['head.bias']!.data).toEqual(toParamSet(residualSpec, torchLikeParams(residualSpec, 7))['head.bias']!.data);
+    expect((await model.getParams())['head.bias']!.data).toEqual(toParamSet(residualSpec, initParams64(residualSpec, 7))['head.bias']!.data);
   });
 
   it('rejects a parameter set that does not fit the spec with a ParamError naming each problem', async () => {
     const { backend, model } = await modelFor(lstmSpec);
-    const params = toParamSet(lstmSpec, torchLikeParams(lstmSpec, 1));
+    const params = toParamSet(lstmSpec, initParams64(lstmSpec, 1));
     delete params['lstm.bias_hh_l1'];
     params['fc.weight'] = { shape: [3, 4], data: new Float32Array(12) };
     const err = await model.setParams(params).catch((e: unknown) => e);
@@ -66,6 +66,13 @@ describe('parameters', () => {
     expect((err as Error).message).toContain('missing: lstm.bias_hh_l1');
     expect((err as Error).message).toContain('fc.weight: expected shape [2, 4], got [3, 4]');
     await expect(backend.createModel(lstmSpec, params)).rejects.toThrow(ParamError);
+  });
+});
+
+describe('spec errors', () => {
+  it('rejects an invalid spec with a SpecError naming the path', async () => {
+    const bad = { ...residualSpec, block: { layers: 1, activation: 'rleu', skip: 'identity' } } as unknown as NetworkSpec;
+    await expect(createReferenceBackend().createModel(bad, {})).rejects.toThrow(/block\.activation: .*"rleu"/);
   });
 });
 
@@ -103,7 +110,7 @@ describe('computeGradients', () => {
   });
 
   it('lets non-finite values through instead of hiding them', async () => {
-    const params = toParamSet(residualSpec, torchLikeParams(residualSpec, 1));
+    const params = toParamSet(residualSpec, initParams64(residualSpec, 1));
     params['blocks.1.0.weight']!.data[0] = NaN;
     const model = await createReferenceBackend().createModel(residualSpec, params);
     const r = await model.computeGradients(batchFor(residualSpec, 1), 'mse');
@@ -174,7 +181,7 @@ describe('training', () => {
     const state = await a.getTrainingState();
     const params = await a.getParams64();
 
-    const b = await backend.createModel(lstmSpec, toParamSet(lstmSpec, torchLikeParams(lstmSpec, 99)));
+    const b = await backend.createModel(lstmSpec, toParamSet(lstmSpec, initParams64(lstmSpec, 99)));
     b.configureTraining(config);
     await b.setParams64(params);
     await b.setTrainingState(state);
@@ -193,6 +200,23 @@ describe('training', () => {
     const { model } = await modelFor(lstmSpec);
     const state = { step: 1, optimizer: { step: 1, slots: { exp_avg: { 'fc.weight': new Float64Array(3), 'lstm.weight': new Float64Array(1) } } } };
     await expect(model.setTrainingState(state)).rejects.toThrow(/optimizer buffers do not match the spec:[\s\S]*unexpected: exp_avg\.lstm\.weight[\s\S]*exp_avg\.fc\.weight: expected shape \[2, 4\], got \[3\]/);
+  });
+
+  it('a non-finite gradient flows into the weights, as in PyTorch, and the step reports it', async () => {
+    const params = toParamSet(residualSpec, initParams64(residualSpec, 1));
+    params['head.bias']!.data[0] = Infinity;
+    const model = await createReferenceBackend().createModel(residualSpec, params);
+    model.configureTraining(sgd(0.1));
+    const step = await model.trainStep(batchFor(residualSpec, 1), { report: true });
+    expect(step.loss).toBe(Infinity);
+    expect(Number.isFinite(step.gradNorm)).toBe(false);
+    expect(step.report!.params['head.bias']!.gradNorm).toBe(Infinity);
+    expect(Number.isFinite((await model.getParams())['head.weight']!.data[0])).toBe(false);
+  });
+
+  it('rejects an invalid training config with a SpecError naming the path', async () => {
+    const { model } = await modelFor(residualSpec);
+    expect(() => model.configureTraining({ loss: 'mse', optimizer: { type: 'adam', lr: -1 } } as never)).toThrow(/optimizer\.lr/);
   });
 
   it('configureTraining resets the step count; trainStep before it is a clear error', async () => {

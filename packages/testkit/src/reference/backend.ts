@@ -7,6 +7,7 @@ import {
   DisposedError,
   lossNames,
   optimizerNames,
+  parseSpec,
   residualVariants,
   scheduleNames,
   type Backend,
@@ -15,6 +16,7 @@ import {
   type Supports,
 } from '@gradscope/core';
 import { ReferenceModel } from './model.js';
+import { REPORT_FIELDS } from './network.js';
 import { TESTKIT_VERSION } from './version.js';
 
 /** Everything core defines: the reference is the oracle the conformance suite compares other backends with. */
@@ -27,7 +29,7 @@ export const referenceSupports: Supports = {
   optimizers: [...optimizerNames],
   schedules: [...scheduleNames],
   clipping: [...clipModes],
-  report: ['blockOutputGradNorms', 'deadUnitFractions', 'hiddenGradNorms', 'cellGradNorms', 'inputGradNorms'],
+  report: [...REPORT_FIELDS],
   checkpoint: true,
   export: [],
 };
@@ -51,8 +53,9 @@ export function createReferenceBackend(): ReferenceBackend {
     supports: referenceSupports,
     async createModel(spec, params) {
       if (disposed) throw new DisposedError('reference backend');
-      assertSpecSupported(backend, spec);
-      const model = new ReferenceModel(backend, spec, params, () => models.delete(model));
+      const parsed = parseSpec(spec); // a validated copy: later edits by the caller cannot reach the model
+      assertSpecSupported(backend, parsed);
+      const model = new ReferenceModel(backend, parsed, params, () => models.delete(model));
       models.add(model);
       return model;
     },

@@ -1,9 +1,11 @@
 import {
   assertTrainingSupported,
+  createOptimizerState,
   DisposedError,
   GradscopeError,
   lossNames,
   NotSupportedError,
+  parseTrainingConfig,
   type Backend,
   type Batch,
   type GradientResult,
@@ -20,7 +22,7 @@ import {
 } from '@gradscope/core';
 import { architectureNorms, forward64, gradients64, type AnyBatch, type AnyTensor, type GradientResult64 } from './network.js';
 import { toParams64, toParamSet, withShapes, type Params64, type Tensor64 } from './params64.js';
-import { exportTrainingState, importTrainingState, initialTrainingState, trainStep64 } from './train.js';
+import { exportTrainingState, importTrainingState, trainStep64 } from './train.js';
 
 const toFloat32 = (t: Tensor64): Tensor => ({ shape: [...t.shape], data: Float32Array.from(t.data) });
 
@@ -33,16 +35,17 @@ export class ReferenceModel implements Model {
   readonly backend = 'reference';
   private params: Params64;
   private config: TrainingConfig | undefined;
-  private state: OptimizerState = initialTrainingState();
+  private state: OptimizerState = createOptimizerState();
   private disposed = false;
 
   constructor(
     private readonly owner: Pick<Backend, 'name' | 'supports'>,
+    /** Parsed, and not shared with the caller. */
     spec: NetworkSpec,
     params: ParamSet,
     private readonly onDispose: () => void,
   ) {
-    this.spec = structuredClone(spec);
+    this.spec = spec;
     this.params = toParams64(this.spec, params);
   }
 
@@ -72,9 +75,10 @@ export class ReferenceModel implements Model {
 
   configureTraining(config: TrainingConfig): void {
     this.guard();
-    assertTrainingSupported(this.owner, config);
-    this.config = structuredClone(config);
-    this.state = initialTrainingState();
+    const parsed = parseTrainingConfig(config); // a validated copy (SpecError naming the path otherwise)
+    assertTrainingSupported(this.owner, parsed);
+    this.config = parsed;
+    this.state = createOptimizerState();
   }
 
   async trainStep(batch: Batch, options?: StepOptions): Promise<StepResult> {

@@ -75,7 +75,8 @@ export function gradients64(spec: NetworkSpec, params: Params64, batch: AnyBatch
   };
 }
 
-const REPORT_FIELDS: readonly ReportField[] = ['blockOutputGradNorms', 'deadUnitFractions', 'hiddenGradNorms', 'cellGradNorms', 'inputGradNorms'];
+/** Every report field core defines; the reference fills each one that applies to the network. */
+export const REPORT_FIELDS: readonly ReportField[] = ['blockOutputGradNorms', 'deadUnitFractions', 'hiddenGradNorms', 'cellGradNorms', 'inputGradNorms'];
 
 /** Only the architecture norms of a result (what a `GradientReport` carries besides the step statistics). */
 export function architectureNorms(result: ArchitectureNorms): ArchitectureNorms {

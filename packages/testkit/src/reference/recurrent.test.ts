@@ -1,6 +1,6 @@
 import { cellTypes, parseSpec, relativeError, type CellType, type LossName, type RecurrentSpec } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
-import { finiteDifferences, l2, labels, torchLikeParams, uniformTensor } from './__fixtures__/random.js';
+import { finiteDifferences, l2, labels, initParams64, uniformTensor } from './__fixtures__/testing.js';
 import { forward64, gradients64, loss64, type AnyBatch } from './network.js';
 import type { Params64 } from './params64.js';
 
@@ -20,7 +20,7 @@ const cases = cellTypes.flatMap((cell) => (['mse', 'crossEntropy'] as const).map
 describe('recurrent nets (2 layers): exact BPTT gradients against central finite differences (float64)', () => {
   it.each(cases)('$cell, $loss', ({ cell, loss }) => {
     const spec = recurrent(cell);
-    const params = torchLikeParams(spec, 21);
+    const params = initParams64(spec, 21);
     const batch = batchFor(spec, loss, 8);
     const result = gradients64(spec, params, batch, loss);
     for (const [name, p] of Object.entries(params)) {
@@ -37,7 +37,7 @@ describe('total dL/dh_t, dL/dc_t and dL/dx_t norms against finite differences w.
 
   it.each(cases)('$cell, $loss', ({ cell, loss }) => {
     const spec = recurrent(cell);
-    const params = torchLikeParams(spec, 3);
+    const params = initParams64(spec, 3);
     const batch = batchFor(spec, loss, 4, B, T);
     const result = gradients64(spec, params, batch, loss);
     const hidden = probeGrid(spec);
@@ -93,7 +93,7 @@ describe('known facts', () => {
   it('a tanh RNN (hidden 8, T = 25) at PyTorch-like init: ||dL/dh_0|| is a vanishing fraction of ||dL/dh_24||', () => {
     const spec = recurrent('rnn', 1, 8, 2, 1);
     const batch: AnyBatch = { input: uniformTensor([16, 25, 2], 2, 0, 1), target: uniformTensor([16, 1], 3) };
-    const { hiddenGradNorms } = gradients64(spec, torchLikeParams(spec, 1), batch, 'mse');
+    const { hiddenGradNorms } = gradients64(spec, initParams64(spec, 1), batch, 'mse');
     const row = hiddenGradNorms![0]!;
     expect(row[0]! / row[24]!).toBeLessThan(1e-5);
   });

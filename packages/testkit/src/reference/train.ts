@@ -1,6 +1,5 @@
 import {
   applyTrainingStep,
-  createOptimizerState,
   ParamError,
   paramShapes,
   type GradientReport,
@@ -34,11 +33,6 @@ export function trainStep64(
   if (!withReport) return base;
   const report: GradientReport = { ...base, params: applied.params ?? {}, ...architectureNorms(result) };
   return { ...base, report };
-}
-
-/** A fresh training state: no steps taken, empty optimizer buffers. */
-export function initialTrainingState(): OptimizerState {
-  return createOptimizerState();
 }
 
 /** The model's optimizer position as a `TrainingState` (a deep copy). */
