@@ -11,6 +11,9 @@ let results: CompareResults;
 let html: string;
 // Every adapter that builds on this branch runs too; the reference always does.
 const adapters = (await availableBackendNames()).filter((n) => n !== 'reference' && n !== 'brain-stock');
+const names = ['reference', ...adapters];
+// brain.js's stock LSTM joins the LSTM runs whenever brain is compared
+const stock = adapters.includes('brain') ? ['brain-stock'] : [];
 
 beforeAll(async () => {
   results = await compare({ backends: ['reference', ...adapters], suite: 'smoke', seed: 0 });
@@ -35,8 +38,7 @@ function logTicks(svg: string): number[] {
 
 describe('gradscope compare --suite smoke', () => {
   it('holds every section, the runtimes and the machine', () => {
-    const names = ['reference', ...adapters];
-    expect(results.backends.map((b) => b.name)).toEqual(names);
+    expect(results.backends.map((b) => b.name)).toEqual([...names, ...stock]);
     for (const b of results.backends) expect(b.runtime.version).toMatch(/\d/);
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.machine.node).toBe(process.version);
@@ -45,19 +47,24 @@ describe('gradscope compare --suite smoke', () => {
       expect(results.time.runs.filter((r) => r.backend === name)).toHaveLength(3 * 2);
       expect(results.speed.rows.filter((r) => r.backend === name)).toHaveLength(8 + 6);
     }
+    for (const name of stock) {
+      expect(results.time.runs.filter((r) => r.backend === name).map((r) => `${r.label} T=${r.T}`)).toEqual(['lstm (brain.js stock) T=10', 'lstm (brain.js stock) T=30']);
+      expect(results.depth.runs.filter((r) => r.backend === name)).toEqual([]);
+      expect(results.agreement.rows.filter((r) => r.backend === name)).toEqual([]);
+    }
     expect(results.skipped).toEqual([]);
   });
 
   it('residual nets pass far more gradient to the first block than plain ones at depth 16 with sigmoid', () => {
     const deep = results.depth.runs.filter((r) => r.depth >= 16 && r.activation === 'sigmoid');
-    for (const backend of ['reference', ...adapters]) {
+    for (const backend of names) {
       const first = (arch: string): number => deep.find((r) => r.backend === backend && r.architecture === arch)!.blockNorms[0]!.norms[0]!;
       expect(first('residual'), backend).toBeGreaterThan(1e3 * first('plain'));
     }
   });
 
   it("LSTM's dL/dh_0 is above the tanh RNN's at T = 30", () => {
-    for (const backend of ['reference', ...adapters]) {
+    for (const backend of names) {
       const h0 = (cell: string): number => results.time.runs.find((r) => r.backend === backend && r.T === 30 && r.cell === cell && r.label === cell)!.hiddenGradNorms[0]![0]!;
       expect(h0('lstm'), backend).toBeGreaterThan(h0('rnn'));
     }
@@ -85,9 +92,9 @@ describe('gradscope compare --suite smoke', () => {
     expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink']));
     for (const act of ['sigmoid', 'relu']) {
       const svg = figure(`depth-blocks-${act}`);
-      for (const backend of results.backends) {
-        expect(svg).toContain(`residual · ${backend.name}`);
-        expect(svg).toContain(`plain · ${backend.name}`);
+      for (const backend of names) {
+        expect(svg).toContain(`residual · ${backend}`);
+        expect(svg).toContain(`plain · ${backend}`);
       }
       const ticks = logTicks(svg);
       expect(ticks.length).toBeGreaterThan(2);
@@ -96,12 +103,13 @@ describe('gradscope compare --suite smoke', () => {
     }
     for (const T of [10, 30]) {
       const svg = figure(`time-hidden-T${T}`);
-      for (const backend of results.backends) for (const cell of ['rnn', 'gru', 'lstm']) expect(svg).toContain(`${cell} · ${backend.name}`);
+      for (const backend of names) for (const cell of ['rnn', 'gru', 'lstm']) expect(svg).toContain(`${cell} · ${backend}`);
+      for (const backend of stock) expect(svg).toContain(`lstm (brain.js stock) · ${backend}`);
       expect(logTicks(svg).length).toBeGreaterThan(2);
     }
     expect(figure('time-cell-T30')).toContain('lstm · reference');
     expect(figure('time-test-mse')).toContain('baseline: always predict 1.0');
-    for (const backend of results.backends) expect(figure('speed-bars')).toContain(backend.name);
+    for (const backend of [...names, ...stock]) expect(figure('speed-bars')).toContain(backend);
     expect(html).toMatch(/<figcaption>[^<]{20,}<\/figcaption>/);
     expect(html.match(/<figure /g)!.length).toBe(html.match(/<figcaption>/g)!.length);
   });
