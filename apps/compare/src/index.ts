@@ -7,5 +7,5 @@ export { resultTables, formatTextTable, type Table } from './compare/tables.js';
 export { writeReport, type ReportFiles } from './reporting/write.js';
 export { renderReportHtml } from './reporting/html.js';
 export { probe, toProbeResult, type ProbeOptions, type ProbeResult } from './probe.js';
-export { backendRegistry, backendNames, createBackend, BackendUnavailableError, type BackendEntry } from './backends.js';
+export { availableBackendNames, backendRegistry, backendNames, createBackend, BackendUnavailableError, type BackendEntry } from './backends.js';
 export { main } from './main.js';
