@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { GradscopeError } from '@gradscope/core';
 import { UsageError } from '../cli-errors.js';
 import { compare } from '../compare/compare.js';
 import { suiteNames, type SuiteName } from '../compare/suites.js';
@@ -6,6 +7,13 @@ import { formatTextTable, resultTables } from '../compare/tables.js';
 import { writeAll, type CliIO } from '../output.js';
 import { createProgressView } from '../progress.js';
 import { assertReportDirWritable, writeReport } from '../reporting/write.js';
+
+/** Some runs threw: the report is written (with the reasons), but the command must not look successful. */
+class CompareRunsFailedError extends GradscopeError {
+  constructor(count: number) {
+    super('RUNS_FAILED', `${count} run${count === 1 ? '' : 's'} failed; see "Not run" above and in the report`);
+  }
+}
 
 interface CompareFlags {
   backends?: string;
@@ -45,5 +53,7 @@ export function registerCompare(program: Command, io: CliIO): void {
       const tables = resultTables(results).map(formatTextTable).join('\n\n');
       const files = await writeReport(results, flags.out);
       await writeAll(io.stdout, `${tables}\n\nReport: ${files.html}\nNumbers: ${files.json}\n`);
+      const failed = results.skipped.filter((s) => s.kind === 'failed');
+      if (failed.length > 0) throw new CompareRunsFailedError(failed.length);
     });
 }

@@ -1,4 +1,4 @@
-import { GradscopeError, type Backend } from '@gradscope/core';
+import { NotSupportedError, type Backend } from '@gradscope/core';
 import { availableBackendNames, BackendUnavailableError, createBackend, findBackendEntry } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
 import { VERSION } from '../version.js';
@@ -62,7 +62,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
         backends.set(STOCK_LSTM, await createBackend(STOCK_LSTM));
       } catch (err) {
         if (!(err instanceof BackendUnavailableError)) throw err;
-        skipped.push({ backend: STOCK_LSTM, experiment: 'time', workload: 'lstm', reason: err.message });
+        skipped.push({ backend: STOCK_LSTM, experiment: 'time', workload: 'lstm', kind: 'unsupported', reason: err.message });
       }
     }
     const reference = backends.get(REFERENCE)!;
@@ -105,8 +105,9 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
         try {
           outcomes.set(name, await runWorkload(backends.get(name)!, w, true));
         } catch (err) {
-          if (!(err instanceof GradscopeError)) throw err;
-          skipped.push({ backend: name, experiment: w.experiment, workload: w.label, reason: reasonOf(err) });
+          // one backend failing on one workload must not throw away the rest of a long run
+          const kind = err instanceof NotSupportedError ? 'unsupported' : 'failed';
+          skipped.push({ backend: name, experiment: w.experiment, workload: w.label, kind, reason: reasonOf(err) });
         }
         done++;
       }
@@ -132,7 +133,9 @@ function record(
   for (const [name, o] of outcomes) {
     const shown = name !== REFERENCE || referenceSelected;
     if (!shown) continue;
-    if (o.trainingSkipped) results.skipped.push({ backend: name, experiment: w.experiment, workload: `${w.label} (training)`, reason: o.trainingSkipped });
+    if (o.trainingSkipped) {
+      results.skipped.push({ backend: name, experiment: w.experiment, workload: `${w.label} (training)`, kind: 'unsupported', reason: o.trainingSkipped });
+    }
     if (w.depth) {
       results.depth.runs.push({
         backend: name,

@@ -63,11 +63,15 @@ export interface SpeedRow {
   steps: number;
 }
 
-/** A run that could not happen (e.g. a backend without GRU) — shown in the report, never silently dropped. */
+/**
+ * A run that did not happen or did not finish — shown in the report, never silently dropped. `unsupported`: the
+ * backend's manifest does not cover it (e.g. no GRU); `failed`: it threw (the CLI then exits 1 after the report).
+ */
 export interface SkippedRun {
   backend: string;
-  experiment: 'depth' | 'time' | 'agreement';
+  experiment: 'depth' | 'time';
   workload: string;
+  kind: 'unsupported' | 'failed';
   reason: string;
 }
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { assertSpecSupported, assertTrainingSupported, type Backend, type GradientResult } from '@gradscope/core';
+import { assertSpecSupported, assertTrainingSupported, computeLoss, type Backend, type GradientResult } from '@gradscope/core';
 import type { BlockNormSnapshot } from './results.js';
 import type { Workload } from './workloads.js';
 
@@ -16,12 +16,6 @@ export interface WorkloadOutcome {
   testMse?: number;
   /** Why training did not run, when the backend cannot train this workload. */
   trainingSkipped?: string;
-}
-
-function mse(output: Float32Array, target: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < output.length; i++) s += (output[i]! - target[i]!) ** 2;
-  return s / output.length;
 }
 
 /**
@@ -54,7 +48,7 @@ export async function runWorkload(backend: Backend, w: Workload, train: boolean)
     }
     if (w.data.test) {
       const out = await model.forward(w.data.test.input);
-      outcome.testMse = mse(out.data, w.data.test.target.data);
+      outcome.testMse = computeLoss('mse', out.data, w.data.test.target.data, out.shape[0]!).loss;
     }
     return outcome;
   } finally {

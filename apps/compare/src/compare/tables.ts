@@ -77,8 +77,8 @@ export function resultTables(r: CompareResults): Table[] {
   if (r.skipped.length > 0) {
     tables.push({
       title: 'Not run',
-      headers: ['experiment', 'workload', 'backend', 'reason'],
-      rows: r.skipped.map((s) => [s.experiment, s.workload, s.backend, s.reason]),
+      headers: ['experiment', 'workload', 'backend', 'why', 'reason'],
+      rows: r.skipped.map((s) => [s.experiment, s.workload, s.backend, s.kind === 'failed' ? 'FAILED' : 'not supported', s.reason]),
     });
   }
   return tables;

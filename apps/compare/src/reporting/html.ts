@@ -20,7 +20,7 @@ function figure(chart: ChartSpec): string {
 function htmlTable(t: Table, cls = ''): string {
   const head = t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const body = t.rows
-    .map((row) => `<tr>${row.map((c) => `<td${c === 'NO' ? ' class="fail"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .map((row) => `<tr>${row.map((c) => `<td${c === 'NO' || c === 'FAILED' ? ' class="fail"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('\n');
   return `<table class="${cls}"><caption>${escapeHtml(t.title)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
 }

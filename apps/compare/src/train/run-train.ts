@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import {
+  computeLoss,
   createGradientDetector,
   createTask,
   every,
@@ -17,6 +18,7 @@ import {
   type TrainingState,
   train,
   type Task,
+  type Tensor,
 } from '@gradscope/core';
 import { checkpointWriter, createJsonlSink, readCheckpointFile, readParamsFile, writeParamsFile } from '@gradscope/core/node';
 import { createBackend } from '../backends.js';
@@ -92,24 +94,18 @@ async function startingPoint(o: TrainCommandOptions, task: Task): Promise<Start>
   return { spec, params, config: parseTrainingConfig({ ...o.config, loss: task.loss }) };
 }
 
-/** Mean loss and (for classification) accuracy of the model's output on a held-out batch. */
-function score(output: Float32Array, target: Float32Array, task: Task): { loss: number; accuracy?: number } {
-  if (task.loss === 'mse') {
-    let s = 0;
-    for (let i = 0; i < output.length; i++) s += (output[i]! - target[i]!) ** 2;
-    return { loss: s / output.length };
-  }
-  const classes = task.outputSize;
-  let loss = 0;
+/** Loss (core's `computeLoss`) and, for classification, accuracy of the model's output on a held-out batch. */
+function score(output: Tensor, target: Float32Array, task: Task): { loss: number; accuracy?: number } {
+  const batch = output.shape[0]!;
+  const { loss } = computeLoss(task.loss, output.data, target, batch);
+  if (task.loss === 'mse') return { loss };
+  const classes = output.data.length / batch;
   let right = 0;
-  for (let b = 0; b < target.length; b++) {
-    const row = output.subarray(b * classes, (b + 1) * classes);
-    const max = Math.max(...row);
-    const logZ = max + Math.log(row.reduce((z, v) => z + Math.exp(v - max), 0));
-    loss += logZ - row[target[b]!]!;
-    if (row.indexOf(max) === target[b]) right++;
+  for (let b = 0; b < batch; b++) {
+    const row = Array.from(output.data.subarray(b * classes, (b + 1) * classes));
+    if (row.indexOf(Math.max(...row)) === target[b]) right++;
   }
-  return { loss: loss / target.length, accuracy: right / target.length };
+  return { loss, accuracy: right / batch };
 }
 
 /**
@@ -157,7 +153,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainComm
         await checkpointWriter(o.checkpoint)({ spec: start.spec, params, config: start.config, state: await model.getTrainingState() });
       }
       const test = task.testSet(1000);
-      const scored = score((await model.forward(test.input)).data, test.target.data, task);
+      const scored = score(await model.forward(test.input), test.target.data, task);
       const counts = new Map<string, number>();
       for (const w of detector.warnings) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
       o.print(
