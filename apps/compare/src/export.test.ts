@@ -57,7 +57,8 @@ describe('gradscope export', () => {
     expect(relativeError(got, await referenceOutput())).toBeLessThan(1e-5);
   });
 
-  it.skipIf(!onnxExport)('writes an ONNX model that onnxruntime runs to the reference output (skipped: exportOnnx not on this branch yet)', async () => {
+  const onnxTitle = 'writes an ONNX model that onnxruntime runs to the reference output';
+  it.skipIf(!onnxExport)(onnxExport ? onnxTitle : `${onnxTitle} (skipped: @gradscope/onnx exports no exportOnnx on this branch)`, async () => {
     const out = join(tmp, 'onnx');
     const r = run('--spec', specFile, '--weights', weights, '--to', 'onnx', out);
     expect(r.stderr).toBe('');
