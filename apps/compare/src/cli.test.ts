@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,20 @@ describe('gradscope errors: one clear message, no stack trace', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/'pytorch' is invalid.*reference, tfjs, onnx, brain/);
     expectNoStack(r.stderr);
+  });
+
+  it('compare with an unknown backend in --backends: usage error, exit 2', () => {
+    const r = run('compare', '--backends', 'reference,pytorch', '--suite', 'smoke', '--out', join(tmp, 'unused'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('gradscope: error: unknown backend "pytorch" (expected one of reference|tfjs|onnx|brain|brain-stock)\n');
+    expect(existsSync(join(tmp, 'unused'))).toBe(false);
+  });
+
+  it('bench says where benchmarks will come from instead of faking numbers', () => {
+    const r = run('bench');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no benchmarks yet');
+    expect(r.stdout).not.toMatch(/\d+(\.\d+)? ?ms/);
   });
 
   it('bad flag: usage and exit 2; --help: exit 0', () => {

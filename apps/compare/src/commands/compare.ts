@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { GradscopeError } from '@gradscope/core';
+import { findBackendEntry } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
 import { compare } from '../compare/compare.js';
 import { suiteNames, type SuiteName } from '../compare/suites.js';
@@ -42,6 +43,7 @@ export function registerCompare(program: Command, io: CliIO): void {
         .map((b) => b.trim())
         .filter(Boolean);
       const seed = parseSeed(flags.seed);
+      for (const name of backends ?? []) findBackendEntry(name); // usage errors before touching the disk
       await assertReportDirWritable(flags.out);
       const view = createProgressView(io);
       let results;
