@@ -25,6 +25,11 @@ export interface CompareOptions {
   /** Seed of the initial weights and of the data; the same on every backend. */
   seed?: number;
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Backends that are not in the CLI's registry (say, one you are developing), by name; they can then be listed in
+   * `backends`. A name here takes precedence over the registry's.
+   */
+  backendFactories?: Readonly<Record<string, () => Promise<Backend>>>;
 }
 
 const REFERENCE = 'reference';
@@ -51,15 +56,17 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
   const seed = options.seed ?? 0;
   const selected = [...new Set(options.backends ?? (await defaultBackends()))];
   if (selected.length === 0) throw new UsageError('no backends selected');
-  for (const name of selected) findBackendEntry(name);
+  const factories = options.backendFactories ?? {};
+  for (const name of selected) if (!factories[name]) findBackendEntry(name);
+  const create = (name: string): Promise<Backend> => factories[name]?.() ?? createBackend(name);
 
   const backends = new Map<string, Backend>();
   const skipped: SkippedRun[] = [];
   try {
-    for (const name of new Set([REFERENCE, ...selected])) backends.set(name, await createBackend(name));
+    for (const name of new Set([REFERENCE, ...selected])) backends.set(name, await create(name));
     if (selected.includes('brain') && !selected.includes(STOCK_LSTM)) {
       try {
-        backends.set(STOCK_LSTM, await createBackend(STOCK_LSTM));
+        backends.set(STOCK_LSTM, await create(STOCK_LSTM));
       } catch (err) {
         if (!(err instanceof BackendUnavailableError)) throw err;
         skipped.push({ backend: STOCK_LSTM, experiment: 'time', workload: 'lstm', kind: 'unsupported', reason: err.message });
