@@ -2,10 +2,11 @@
 """Writes packages/core/src/__fixtures__/torch-semantics.json: PyTorch's own answers (float64) for the training
 semantics of DESIGN.md, so core's optimizers, schedules, clipping and losses are checked against torch itself.
 
-Run with Debian's python3-torch (1.13):  /usr/bin/python3 tools/torch/make_semantics_fixtures.py
+Run with Debian's python3-torch (1.13):  /usr/bin/python3 tools/torch/make_semantics_fixtures.py [--out FILE]
 CI has no python: the JSON is committed. Python's json writes the shortest repr of each float64, which JavaScript's
 JSON.parse reads back bit for bit.
 """
+import argparse
 import json
 import math
 import os
@@ -179,6 +180,9 @@ def training_step_case():
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out', default=OUT, help='where to write the JSON (default: the committed fixture)')
+    out = parser.parse_args().out
     doc = {
         'generator': 'tools/torch/make_semantics_fixtures.py',
         'torch': torch.__version__,
@@ -191,11 +195,11 @@ def main():
     }
     for case in doc['clipping']:
         assert math.isfinite(case['totalNorm'])
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, 'w') as f:
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out, 'w') as f:
         json.dump(doc, f, indent=1)
         f.write('\n')
-    print('wrote', os.path.normpath(OUT))
+    print('wrote', os.path.normpath(out))
 
 
 if __name__ == '__main__':

@@ -11,7 +11,7 @@ import {
   NotSupportedError,
   parseTrainingConfig,
   validateParams,
-  GradscopeError,
+  TrainingNotConfiguredError,
   type Backend,
   type Batch,
   type GradientResult,
@@ -79,7 +79,7 @@ export class BrainModel implements Model {
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     this.assertLive();
     const config = this.config;
-    if (!config) throw new GradscopeError('NOT_CONFIGURED', `${this.backendInfo.name} model: call configureTraining(config) before trainStep()`);
+    if (!config) throw new TrainingNotConfiguredError(this.backendInfo.name, 'trainStep');
     checkBatch(this.spec, batch, config.loss);
     const pass = this.network.gradients(batch, config.loss);
     const step = this.optimizer.step + 1;

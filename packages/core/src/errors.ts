@@ -90,3 +90,10 @@ export class NonFiniteLossError extends GradscopeError {
     this.step = step;
   }
 }
+
+/** A training method was called before `configureTraining(config)`. */
+export class TrainingNotConfiguredError extends GradscopeError {
+  constructor(backend: string, method: string) {
+    super('NOT_CONFIGURED', `${backend} model: call configureTraining(config) before ${method}()`);
+  }
+}

@@ -1,15 +1,16 @@
 // Node-only helpers (files on disk). Browser code imports `@gradscope/core` alone.
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Checkpoint } from './checkpoint.js';
 import { parseCheckpoint, serializeCheckpoint } from './checkpoint-io.js';
-import { GradscopeError, WeightsFormatError } from './errors.js';
+import { DisposedError, GradscopeError, WeightsFormatError } from './errors.js';
+import { reportToJsonLine } from './monitor/jsonl.js';
+import { selectParams, type GradientMonitor, type ParamSelector } from './monitor/monitor.js';
 import type { ParamSet } from './params.js';
 import { loadParams, saveParams, type ParamsFormat } from './params-io.js';
 import type { NetworkSpec } from './spec.js';
-
-export { createJsonlSink, reportToJsonLine, type JsonlSink, type JsonlSinkOptions } from './monitor/jsonl.js';
 
 /** A file could not be read or written. `code` is `FILE_NOT_FOUND` or `FILE_IO`; `path` is the file. */
 export class FileError extends GradscopeError {
@@ -108,6 +109,43 @@ async function syncDirectory(dir: string): Promise<void> {
   } catch {
     // The data is already safely in place; only the durability of the rename across a power loss is at stake.
   }
+}
+
+export interface JsonlSinkOptions {
+  /** Append to an existing file (e.g. when resuming) instead of starting a new one. */
+  readonly append?: boolean;
+  /** Write per-parameter stats only for these parameters (names or a RegExp). */
+  readonly select?: ParamSelector;
+}
+
+export interface JsonlSink extends GradientMonitor {
+  readonly path: string;
+  onEnd(): void;
+}
+
+/**
+ * A monitor that writes each report as one JSON object per line (`reportToJsonLine`: non-finite numbers as strings),
+ * as it arrives, so a crash loses nothing already seen. The file is closed by `onEnd`, which `train()` calls.
+ * A file that cannot be opened is a `FileError` naming it.
+ */
+export function createJsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSink {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, options.append ? 'a' : 'w');
+  } catch (e) {
+    throw new FileError('FILE_IO', path, `cannot open JSON-lines file ${path}: ${reason(e)}`);
+  }
+  return {
+    path,
+    onStep(report) {
+      if (fd === undefined) throw new DisposedError(`JSON-lines sink ${path} (closed by onEnd)`);
+      writeSync(fd, `${reportToJsonLine(selectParams(report, options.select))}\n`);
+    },
+    onEnd() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
 }
 
 /**

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { float64, torchSemantics } from './__fixtures__/torch-semantics.js';
 import { applyOptimizer, cloneOptimizerState, createOptimizerState } from './optim.js';
 import { relativeError } from './tensor.js';
-import { optimizerSpecSchema } from './training.js';
+import { SpecError } from './errors.js';
+import { optimizerSpecSchema, parseTrainingConfig } from './training.js';
 
 describe('applyOptimizer matches torch.optim (float64, fixed vectors, 4 steps)', () => {
   it.each(torchSemantics.optimizers.map((c) => [c.name, c] as const))('%s', (_name, c) => {
@@ -29,5 +30,16 @@ describe('applyOptimizer matches torch.optim (float64, fixed vectors, 4 steps)',
     applyOptimizer(spec, state, params, float64(c.grads[1]!), spec.lr);
     applyOptimizer(spec, resumedState, resumedParams, float64(c.grads[1]!), spec.lr);
     expect(resumedParams).toEqual(params);
+  });
+});
+
+describe('SGD options PyTorch rejects', () => {
+  it('refuses nesterov without momentum or with dampening, as torch.optim.SGD does', () => {
+    for (const extra of [{}, { momentum: 0.9, dampening: 0.1 }]) {
+      const parse = () => parseTrainingConfig({ optimizer: { type: 'sgd', lr: 0.1, nesterov: true, ...extra } });
+      expect(parse).toThrow(SpecError);
+      expect(parse).toThrow('optimizer.nesterov: nesterov needs momentum > 0 and dampening 0 (torch.optim.SGD rejects it otherwise)');
+    }
+    expect(parseTrainingConfig({ optimizer: { type: 'sgd', lr: 0.1, nesterov: true, momentum: 0.9 } }).optimizer).toMatchObject({ nesterov: true });
   });
 });

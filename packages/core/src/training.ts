@@ -17,6 +17,9 @@ export const optimizerSpecSchema = z.discriminatedUnion('type', [
     dampening: nonNegative.default(0),
     nesterov: z.boolean().default(false),
     weightDecay: nonNegative.default(0),
+  }).refine((o) => !o.nesterov || (o.momentum > 0 && o.dampening === 0), {
+    path: ['nesterov'],
+    message: 'nesterov needs momentum > 0 and dampening 0 (torch.optim.SGD rejects it otherwise)',
   }),
   z.strictObject({
     type: z.literal('adam'),

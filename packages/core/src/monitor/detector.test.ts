@@ -4,7 +4,7 @@ import { createGradientDetector, defaultDetectorThresholds, type GradientWarning
 
 describe('createGradientDetector', () => {
   it('documents its default thresholds', () => {
-    expect(defaultDetectorThresholds).toEqual({ vanishingRatio: 1e-4, vanishingNorm: 1e-8, explodingNorm: 1e3, explodingGrowth: 1e2, deadUnitFraction: 0.5 });
+    expect(defaultDetectorThresholds).toEqual({ vanishingRatio: 1e-4, vanishingNorm: 1e-8, explodingNorm: 1e3, explodingGrowth: 1e2, deadUnitFraction: 0.9 });
   });
 
   it('is quiet on a healthy step', () => {
@@ -71,12 +71,12 @@ describe('createGradientDetector', () => {
 
   it('warns about blocks whose units are mostly dead', () => {
     const d = createGradientDetector();
-    d.onStep(residualReport(2, [1, 1, 1], { deadUnitFractions: [0.1, 0.5, 0.75] }));
+    d.onStep(residualReport(2, [1, 1, 1], { deadUnitFractions: [0.5, 0.9, 1] }));
     expect(d.warnings.map((w) => [w.kind, w.where, w.value])).toEqual([
-      ['deadUnits', { type: 'block', block: 1 }, 0.5],
-      ['deadUnits', { type: 'block', block: 2 }, 0.75],
+      ['deadUnits', { type: 'block', block: 1 }, 0.9],
+      ['deadUnits', { type: 'block', block: 2 }, 1],
     ]);
-    expect(d.warnings[1]!.message).toBe('step 2: dead units at block 2: dead fraction = 0.750 >= 0.500');
+    expect(d.warnings[1]!.message).toBe('step 2: dead units at block 2: dead fraction = 1.00 >= 0.900');
   });
 
   it('asks to stop on the kinds in stopOn, and calls onWarning for each warning', () => {

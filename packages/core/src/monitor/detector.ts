@@ -33,7 +33,10 @@ export interface GradientDetectorOptions {
   readonly explodingNorm?: number;
   /** Exploding when the global norm grows by more than this factor between two monitored steps. Default 1e2. */
   readonly explodingGrowth?: number;
-  /** A `deadUnits` warning when a block has at least this fraction of dead units. Default 0.5. */
+  /**
+   * A `deadUnits` warning when at least this fraction of a block's units were zero for the whole batch. Default 0.9
+   * (half-dead ReLU blocks are common in nets that train well; nine in ten dead is a block that has stopped working).
+   */
   readonly deadUnitFraction?: number;
   /** Watch only these parameters' gradient norms (names or a RegExp); architecture norms are always watched. */
   readonly select?: ParamSelector;
@@ -48,7 +51,7 @@ export const defaultDetectorThresholds = {
   vanishingNorm: 1e-8,
   explodingNorm: 1e3,
   explodingGrowth: 1e2,
-  deadUnitFraction: 0.5,
+  deadUnitFraction: 0.9,
 } as const;
 
 export interface GradientDetector extends GradientMonitor {
@@ -149,7 +152,7 @@ function describe(where: GradientLocation): string {
     case 'global':
       return 'all parameters';
     case 'firstLast':
-      return 'first vs last';
+      return 'across the network';
     case 'block':
       return `block ${where.block}`;
     case 'timestep':

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DisposedError } from '../errors.js';
 import { residualReport } from '../__fixtures__/reports.js';
-import { createJsonlSink } from './jsonl.js';
+import { createJsonlSink, FileError } from '../node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradscope-jsonl-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,6 +45,12 @@ describe('createJsonlSink', () => {
     sink.onStep(residualReport(1, [1, 1]));
     sink.onEnd();
     expect(Object.keys((lines(path)[0] as { params: object }).params)).toEqual(['head.weight']);
+  });
+
+  it('names a file it cannot open', () => {
+    const path = join(dir, 'missing-folder', 'run.jsonl');
+    expect(() => createJsonlSink(path)).toThrow(FileError);
+    expect(() => createJsonlSink(path)).toThrow(`cannot open JSON-lines file ${path}: ENOENT`);
   });
 
   it('is closed by onEnd: later reports are a typed error, a second onEnd is harmless', () => {

@@ -16,7 +16,8 @@ export interface SpiralsTaskOptions {
  * Two-spirals classification: a dense task on which a deep plain network stalls while a residual network of the
  * same depth learns it. Measured in PyTorch (tools/torch/spirals_plain_vs_residual.py): width 16, 16 relu blocks,
  * Adam lr 1e-2, batch 64, 1500 steps, default turns — plain 49.5% test accuracy (chance, loss stuck at ln 2),
- * residual 99.8%.
+ * residual 99.8%. With `train()` on the tfjs backend from `initParams(spec, { seed: 0 })`, 600 steps: plain 77.7%,
+ * residual 98.0%: how badly the plain net does depends on its initialization, but it trails.
  * Input `[batch, 2]`: a point `r (cos(θ + cπ), sin(θ + cπ)) + noise` with `r = sqrt(u)` (even density along the arm),
  * `θ = 2π · turns · r`, `u ~ U(0,1)`; class `c ∈ {0, 1}` picks the arm (uniformly). Points lie in the unit disc.
  * Target `[batch]`: the class label, for `crossEntropy` over 2 outputs.

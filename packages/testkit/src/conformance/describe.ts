@@ -20,6 +20,8 @@ const SWEEP_TIMEOUT_MS = 120_000;
  * `supports` manifest does not cover appears as a skipped test whose name carries the reason.
  *
  * ```ts
+ * import { describeBackendConformance } from '@gradscope/testkit/conformance';
+ *
  * describeBackendConformance({ name: 'tfjs', factory: () => createTfjsBackend(), resourceCount: () => tf.memory().numTensors });
  * ```
  */

@@ -8,6 +8,7 @@ import {
   scheduleNames,
   zeros,
   type Backend,
+  type Activation,
   type Batch,
   type LossName,
   type NetworkSpec,
@@ -38,9 +39,13 @@ export function undeclaredFeatures(supports: Backend['supports'], mse: boolean):
     const spec: NetworkSpec = { specVersion: 1, kind: 'recurrent', cell, inputSize: 2, hiddenSize: 3, numLayers: 1, outputSize: 1 };
     out.push({ feature: `recurrent cell "${cell}"`, word: cell, kind: 'spec', spec });
   }
-  for (const activation of activations.filter((a) => !supports.residual.activations.includes(a))) {
-    const spec: NetworkSpec = { specVersion: 1, kind: 'residual', variant: 'dense', inputSize: 2, outputSize: 1, width: 3, depth: 1, block: { layers: 1, activation, skip: 'identity' } };
-    out.push({ feature: `activation "${activation}"`, word: activation, kind: 'spec', spec });
+  const dense = (activation: Activation): NetworkSpec => ({ specVersion: 1, kind: 'residual', variant: 'dense', inputSize: 2, outputSize: 1, width: 3, depth: 1, block: { layers: 1, activation, skip: 'identity' } });
+  if (!supports.residual.variants.includes('dense')) {
+    out.push({ feature: 'residual variant "dense"', word: 'dense', kind: 'spec', spec: dense(activations[0]) });
+  } else {
+    for (const activation of activations.filter((a) => !supports.residual.activations.includes(a))) {
+      out.push({ feature: `activation "${activation}"`, word: activation, kind: 'spec', spec: dense(activation) });
+    }
   }
   for (const loss of lossNames.filter((l) => !supports.losses.includes(l))) out.push({ feature: `loss "${loss}"`, word: loss, kind: 'loss' });
   const sgd: TrainingConfig = { loss: mse ? 'mse' : 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, schedule: { type: 'constant' } };

@@ -90,6 +90,11 @@ describe('gating on the supports manifest', () => {
     const silent = await runConformance({ name: 'silent', factory: () => createRestrictedBackend(lstmOnly, { enforce: false }), only });
     expect(failed(silent).sort()).toEqual(passed(honest).sort());
     expect(silent[0]!.result.failures[0]).toMatch(/expected NotSupportedError \(NOT_SUPPORTED\), but nothing was thrown/);
+    // Without the dense variant the activations are moot: the check asks for the variant itself.
+    const noDense = await runConformance({ name: 'no dense', factory: () => createRestrictedBackend({ ...lstmOnly, residual: { variants: [], activations: [] } }), only });
+    expect(noDense.map((o) => o.title)).toContain('undeclared features > residual variant "dense" throws NotSupportedError');
+    expect(noDense.some((o) => o.title.includes('activation'))).toBe(false);
+    expect(failed(noDense)).toEqual([]);
   });
 
   it('checks the resource count hook: back to baseline when models are freed, a failure when they leak', async () => {

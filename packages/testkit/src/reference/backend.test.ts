@@ -223,7 +223,7 @@ describe('training', () => {
     const { model } = await modelFor(residualSpec);
     const batch = batchFor(residualSpec, 1);
     await expect(model.trainStep(batch)).rejects.toThrow(GradscopeError);
-    await expect(model.trainStep(batch)).rejects.toThrow('call configureTraining() before trainStep()');
+    await expect(model.trainStep(batch)).rejects.toThrow('reference model: call configureTraining(config) before trainStep()');
     model.configureTraining(sgd(0.1));
     await model.trainStep(batch);
     model.configureTraining(sgd(0.1));

@@ -2,7 +2,7 @@ import {
   assertTrainingSupported,
   createOptimizerState,
   DisposedError,
-  GradscopeError,
+  TrainingNotConfiguredError,
   lossNames,
   NotSupportedError,
   parseTrainingConfig,
@@ -88,7 +88,7 @@ export class ReferenceModel implements Model {
   /** `trainStep` for a batch that may be float64. */
   async trainStep64(batch: AnyBatch, options?: StepOptions): Promise<StepResult> {
     this.guard();
-    if (!this.config) throw new GradscopeError('NOT_CONFIGURED', 'reference model: call configureTraining() before trainStep()');
+    if (!this.config) throw new TrainingNotConfiguredError('reference', 'trainStep');
     return trainStep64(this.spec, this.params, this.config, this.state, batch, options?.report ?? false);
   }
 
