@@ -66,7 +66,7 @@ export function renderChartSvg(spec: ChartSpec): string {
     animation: false,
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: 'system-ui, sans-serif' },
-    legend: { type: 'plain', top: 4, left: 'center', width: width - 40, itemWidth: 28 },
+    legend: { type: 'plain', top: 4, left: 'center', width: width - 40, itemWidth: 24, itemGap: 16, textStyle: { fontSize: 11 } },
     grid: { top: 20 + legendRows * 22, left: horizontalBars ? 240 : 80, right: 30, bottom: 50 },
     xAxis,
     yAxis,
