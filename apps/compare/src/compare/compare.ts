@@ -136,7 +136,7 @@ function record(
   backends: Map<string, Backend>,
   referenceSelected: boolean,
 ): void {
-  const ref = outcomes.get(REFERENCE)!;
+  const ref = outcomes.get(REFERENCE);
   for (const [name, o] of outcomes) {
     const shown = name !== REFERENCE || referenceSelected;
     if (!shown) continue;
@@ -166,7 +166,7 @@ function record(
         testMse: o.testMse ?? NaN,
       });
     }
-    if (name !== REFERENCE && backends.get(name)!.supports.semantics === 'pytorch') {
+    if (ref && name !== REFERENCE && backends.get(name)!.supports.semantics === 'pytorch') {
       results.agreement.rows.push(agreementRow(w.label, name, o.initial, ref.initial));
     }
     if (o.stepMs.length > 0) {

@@ -1,4 +1,4 @@
-import { describeSpec, initParams, parseSpec, parseTrainingConfig, type Batch, type CellType, type NetworkSpec, type ParamSet, type TrainingConfig, type Activation } from '@gradscope/core';
+import { describeSpec, initParams, parseSpec, parseTrainingConfig, type CellType, type NetworkSpec, type ParamSet, type TrainingConfig, type Activation } from '@gradscope/core';
 import type { SuiteSettings } from './suites.js';
 import { addingData, spiralsData, type WorkloadData } from './tasks.js';
 
@@ -17,7 +17,6 @@ export interface Workload {
   time?: { cell: CellType; T: number };
 }
 
-export type { Batch };
 
 /** The depth experiment: plain and residual nets over depths and activations on two spirals, with bit-identical initial weights. */
 export function depthWorkloads(suite: SuiteSettings, seed: number): Workload[] {
