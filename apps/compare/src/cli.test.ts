@@ -1,0 +1,191 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { initParams, parseSpec, type GradientResult, type ParamSet } from '@gradscope/core';
+import { createReferenceBackend } from '@gradscope/testkit';
+import { parseTensorJson } from './io.js';
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(appDir, 'dist', 'cli.js');
+const example = (name: string): string => join(appDir, 'examples', name);
+const tmp = mkdtempSync(join(tmpdir(), 'gradscope-cli-'));
+
+function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** No stack frame (`    at fn (file:line)`) may reach the user. */
+function expectNoStack(stderr: string): void {
+  expect(stderr).not.toMatch(/^\s+at .+[:(]/m);
+}
+
+async function referenceGradients(specFile: string, input: string, target: string, params?: ParamSet): Promise<GradientResult> {
+  const spec = parseSpec(JSON.parse(readFileSync(example(specFile), 'utf8')));
+  const backend = createReferenceBackend();
+  const model = await backend.createModel(spec, params ?? initParams(spec, { seed: 0 }));
+  const batch = {
+    input: parseTensorJson(JSON.parse(readFileSync(example(input), 'utf8')), 'input'),
+    target: parseTensorJson(JSON.parse(readFileSync(example(target), 'utf8')), 'target'),
+  };
+  const result = await model.computeGradients(batch, 'mse');
+  await backend.dispose();
+  return result;
+}
+
+const values = (t: { data: ArrayLike<number> }): number[] => Array.from(t.data);
+
+describe('gradscope probe', () => {
+  it('prints the DESIGN.md object for a residual spec, equal to the reference backend', async () => {
+    const r = run('probe', '--backend', 'reference', '--spec', example('residual-sigmoid.json'), '--input', example('residual-input.json'), '--target', example('residual-target.json'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    const keys = Object.keys(out);
+    expect(keys.slice(0, 4)).toEqual(['output', 'loss', 'grads', 'blockOutputGradNorms']);
+    expect(keys[keys.length - 1]).toBe('backend');
+    expect(keys).not.toContain('hiddenGradNormsPerTimestep');
+    const ref = await referenceGradients('residual-sigmoid.json', 'residual-input.json', 'residual-target.json');
+    expect(out['backend']).toBe('reference');
+    expect(out['output']).toEqual({ shape: [3, 2], data: values(ref.output) });
+    expect(out['loss']).toBe(ref.loss);
+    const grads = out['grads'] as Record<string, { shape: number[]; data: number[] }>;
+    expect(Object.keys(grads)).toEqual(Object.keys(ref.grads));
+    expect(grads['blocks.0.0.weight']).toEqual({ shape: [10, 10], data: values(ref.grads['blocks.0.0.weight']!) });
+    expect(out['blockOutputGradNorms']).toEqual(ref.blockOutputGradNorms);
+    expect(out['blockOutputGradNorms']).toHaveLength(12);
+  });
+
+  it('prints per-timestep norms of the top layer, the whole grid and dL/dc_t for an LSTM with weights from a file', async () => {
+    const spec = parseSpec(JSON.parse(readFileSync(example('lstm.json'), 'utf8')));
+    const params = initParams(spec, { seed: 5 });
+    const weights = join(tmp, 'lstm-weights.json');
+    writeFileSync(weights, JSON.stringify(Object.fromEntries(Object.entries(params).map(([k, t]) => [k, { shape: t.shape, data: values(t) }]))));
+    const r = run('probe', '--backend', 'reference', '--spec', example('lstm.json'), '--weights', weights, '--input', example('lstm-input.json'), '--target', example('lstm-target.json'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    const ref = await referenceGradients('lstm.json', 'lstm-input.json', 'lstm-target.json', params);
+    expect(out['loss']).toBe(ref.loss);
+    expect(out['hiddenGradNorms']).toEqual(ref.hiddenGradNorms);
+    expect(out['hiddenGradNormsPerTimestep']).toEqual(ref.hiddenGradNorms![1]);
+    expect(out['hiddenGradNormsPerTimestep']).toHaveLength(8);
+    expect(out['cellGradNormsPerTimestep']).toEqual(ref.cellGradNorms![1]);
+    expect(out['inputGradNormsPerTimestep']).toEqual(ref.inputGradNorms);
+    expect((out['grads'] as Record<string, unknown>)['lstm.weight_hh_l1']).toEqual({ shape: [24, 6], data: values(ref.grads['lstm.weight_hh_l1']!) });
+  });
+});
+
+describe('gradscope errors: one clear message, no stack trace', () => {
+  const probeArgs = ['--spec', example('residual-sigmoid.json'), '--input', example('residual-input.json'), '--target', example('residual-target.json')];
+
+  it('unknown backend: usage error, exit 2, the known names listed', () => {
+    const r = run('probe', '--backend', 'pytorch', ...probeArgs);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/'pytorch' is invalid.*reference, tfjs, onnx, brain/);
+    expectNoStack(r.stderr);
+  });
+
+  it('compare with an unknown backend in --backends: usage error, exit 2', () => {
+    const r = run('compare', '--backends', 'reference,pytorch', '--suite', 'smoke', '--out', join(tmp, 'unused'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('gradscope: error: unknown backend "pytorch" (expected one of reference|tfjs|onnx|brain|brain-stock)\n');
+    expect(existsSync(join(tmp, 'unused'))).toBe(false);
+  });
+
+  it('bench says where benchmarks will come from instead of faking numbers', () => {
+    const r = run('bench');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no benchmarks yet');
+    expect(r.stdout).not.toMatch(/\d+(\.\d+)? ?ms/);
+  });
+
+  it('bad flag: usage and exit 2; --help: exit 0', () => {
+    const bad = run('probe', '--backend', 'reference', '--frobnicate', ...probeArgs);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown option '--frobnicate'");
+    expect(bad.stderr).toContain('--help');
+    for (const command of ['probe', 'compare', 'train', 'export', 'bench']) {
+      const help = run(command, '--help');
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toContain(`Usage: gradscope ${command}`);
+    }
+  });
+
+  it('malformed spec: the JSON path and the allowed values, exit 1', () => {
+    const spec = join(tmp, 'bad-spec.json');
+    writeFileSync(spec, JSON.stringify({ kind: 'residual', inputSize: 4, outputSize: 2, width: 10, depth: 3, block: { activation: 'rleu' } }));
+    const r = run('probe', '--backend', 'reference', ...probeArgs.slice(2), '--spec', spec);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(spec);
+    expect(r.stderr).toMatch(/block\.activation: .*relu.*"rleu"/);
+    expectNoStack(r.stderr);
+  });
+
+  it('missing weights file and mismatched weights are named', () => {
+    const missing = run('probe', '--backend', 'reference', ...probeArgs, '--weights', join(tmp, 'nope.safetensors'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.safetensors');
+    expectNoStack(missing.stderr);
+    const wrong = join(tmp, 'wrong.json');
+    writeFileSync(wrong, JSON.stringify({ 'stem.weight': { shape: [10, 3], data: new Array(30).fill(0) } }));
+    const mismatch = run('probe', '--backend', 'reference', ...probeArgs, '--weights', wrong);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toContain('stem.weight: expected shape [10, 4], got [10, 3]');
+    expect(mismatch.stderr).toContain('missing: head.bias');
+    expectNoStack(mismatch.stderr);
+  });
+
+  it('input of the wrong shape names the expected shape', () => {
+    const input = join(tmp, 'x3.json');
+    writeFileSync(input, JSON.stringify([[1, 2, 3]]));
+    const r = run('probe', '--backend', 'reference', '--spec', example('residual-sigmoid.json'), '--input', input, '--target', example('residual-target.json'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('expected shape [batch, 4], got [1, 3]');
+    expectNoStack(r.stderr);
+  });
+
+  it('unwritable report folder fails before running anything', () => {
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, '');
+    const r = run('compare', '--backends', 'reference', '--suite', 'smoke', '--out', join(file, 'report'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot write the report into "${join(file, 'report')}"`);
+    expect(r.stderr).not.toContain('[1/');
+    expectNoStack(r.stderr);
+  });
+});
+
+describe('gradscope compare (the built CLI)', () => {
+  it('shows progress as plain lines when not on a terminal, prints the tables and says where the report is', () => {
+    const out = join(tmp, 'report-cli');
+    const r = run('compare', '--backends', 'reference', '--suite', 'smoke', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\[1\/14\] plain sigmoid depth 4 width 12 on reference$/m);
+    expect(r.stderr).toMatch(/^\[14\/14\] lstm T=30 on reference$/m);
+    expect(r.stdout).toContain('Depth: gradient reaching the first and last block');
+    expect(r.stdout).toContain('Speed: median training-step time');
+    expect(r.stdout).toContain(`Report: ${join(out, 'index.html')}`);
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).suite.name).toBe('smoke');
+  });
+
+  it('interrupted (Ctrl-C) while running, it leaves the previous report intact', async () => {
+    const out = join(tmp, 'report-interrupted');
+    expect(run('compare', '--backends', 'reference', '--suite', 'smoke', '--out', out, '--seed', '1').code).toBe(0);
+    const before = [readFileSync(join(out, 'index.html'), 'utf8'), readFileSync(join(out, 'results.json'), 'utf8')];
+    const child = spawn(process.execPath, [cli, 'compare', '--backends', 'reference', '--suite', 'smoke', '--out', out, '--seed', '2']);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('[2/14]')) child.kill('SIGINT');
+    });
+    expect(await exited).toBe('SIGINT');
+    expect([readFileSync(join(out, 'index.html'), 'utf8'), readFileSync(join(out, 'results.json'), 'utf8')]).toEqual(before);
+    expect(readdirSync(out).sort()).toEqual(['index.html', 'results.json']);
+  });
+});

@@ -1,0 +1,61 @@
+import { Option, type Command } from 'commander';
+import { GradscopeError } from '@gradscope/core';
+import { findBackendEntry } from '../backends.js';
+import { UsageError } from '../cli-errors.js';
+import { compare } from '../compare/compare.js';
+import { suiteNames, type SuiteName } from '../compare/suites.js';
+import { formatTextTable, resultTables } from '../compare/tables.js';
+import { writeAll, type CliIO } from '../output.js';
+import { createProgressView } from '../progress.js';
+import { assertReportDirWritable, writeReport } from '../reporting/write.js';
+
+/** Some runs threw: the report is written (with the reasons), but the command must not look successful. */
+class CompareRunsFailedError extends GradscopeError {
+  constructor(count: number) {
+    super('RUNS_FAILED', `${count} run${count === 1 ? '' : 's'} failed; see "Not run" above and in the report`);
+  }
+}
+
+interface CompareFlags {
+  backends?: string;
+  suite: SuiteName;
+  out: string;
+  seed: string;
+}
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--seed: expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+export function registerCompare(program: Command, io: CliIO): void {
+  program
+    .command('compare')
+    .description('run the depth (plain vs residual) and time (RNN vs GRU vs LSTM) experiments on several backends; print tables and write an HTML report')
+    .option('--backends <list>', 'comma-separated backends, e.g. tfjs,onnx,brain (default: every adapter that loads here)')
+    .addOption(new Option('--suite <name>', 'smoke (seconds), quick (about two minutes), full (to convergence)').choices(suiteNames).default('quick'))
+    .option('--out <dir>', 'report folder (index.html and results.json)', 'report')
+    .option('--seed <n>', 'seed of the initial weights and the data', '0')
+    .action(async (flags: CompareFlags) => {
+      const backends = flags.backends
+        ?.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean);
+      const seed = parseSeed(flags.seed);
+      for (const name of backends ?? []) findBackendEntry(name); // usage errors before touching the disk
+      await assertReportDirWritable(flags.out);
+      const view = createProgressView(io);
+      let results;
+      try {
+        results = await compare({ suite: flags.suite, seed, onProgress: (e) => view.update(e), ...(backends && { backends }) });
+      } finally {
+        view.stop();
+      }
+      const tables = resultTables(results).map(formatTextTable).join('\n\n');
+      const files = await writeReport(results, flags.out);
+      await writeAll(io.stdout, `${tables}\n\nReport: ${files.html}\nNumbers: ${files.json}\n`);
+      const failed = results.skipped.filter((s) => s.kind === 'failed');
+      if (failed.length > 0) throw new CompareRunsFailedError(failed.length);
+    });
+}

@@ -1,0 +1,36 @@
+import { Option, type Command } from 'commander';
+import { lossNames, type LossName } from '@gradscope/core';
+import { backendNames } from '../backends.js';
+import { stringifyJson } from '../io.js';
+import { writeAll, type CliIO } from '../output.js';
+import { probe } from '../probe.js';
+
+interface ProbeFlags {
+  backend: string;
+  spec: string;
+  weights?: string;
+  input: string;
+  target: string;
+  loss: LossName;
+}
+
+export function registerProbe(program: Command, io: CliIO): void {
+  program
+    .command('probe')
+    .description('print the output, loss, every parameter gradient and the gradient norms of one batch, as one JSON object')
+    .addOption(new Option('--backend <name>', 'backend to run').choices(backendNames).makeOptionMandatory())
+    .requiredOption('--spec <file>', 'network spec (JSON)')
+    .option('--weights <file>', 'weights (.json or .safetensors, PyTorch names); default: initParams(spec, { seed: 0 })')
+    .requiredOption('--input <file>', 'input tensor JSON: { "shape": [...], "data": [...] } or nested arrays')
+    .requiredOption('--target <file>', 'target tensor JSON ([batch, outputSize] for mse, [batch] class labels for crossEntropy)')
+    .addOption(new Option('--loss <name>', 'loss').choices(lossNames).default('mse'))
+    .addHelpText(
+      'after',
+      '\nExample:\n  gradscope probe --backend reference --spec examples/residual-sigmoid.json \\\n' +
+        '    --input examples/residual-input.json --target examples/residual-target.json',
+    )
+    .action(async (flags: ProbeFlags) => {
+      const result = await probe({ ...flags });
+      await writeAll(io.stdout, `${stringifyJson(result)}\n`);
+    });
+}

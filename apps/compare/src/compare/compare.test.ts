@@ -1,0 +1,117 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { availableBackendNames } from '../backends.js';
+import { writeReport } from '../reporting/write.js';
+import { compare } from './compare.js';
+import type { CompareResults } from './results.js';
+
+let results: CompareResults;
+let html: string;
+// Every adapter that builds on this branch runs too; the reference always does.
+const adapters = (await availableBackendNames()).filter((n) => n !== 'reference' && n !== 'brain-stock');
+const names = ['reference', ...adapters];
+// brain.js's stock LSTM joins the LSTM runs whenever brain is compared
+const stock = adapters.includes('brain') ? ['brain-stock'] : [];
+
+beforeAll(async () => {
+  results = await compare({ backends: ['reference', ...adapters], suite: 'smoke', seed: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'gradscope-compare-'));
+  const files = await writeReport(results, dir);
+  html = readFileSync(files.html, 'utf8');
+  // results.json is exactly the object compare() returned
+  expect(JSON.parse(readFileSync(files.json, 'utf8'))).toEqual(JSON.parse(JSON.stringify(results)));
+}, 300_000);
+
+/** The SVG of one figure of the report. */
+function figure(id: string): string {
+  const m = new RegExp(`<figure id="${id}"[^>]*>([\\s\\S]*?)</figure>`).exec(html);
+  if (!m) throw new Error(`figure ${id} not in the report`);
+  return m[1]!;
+}
+
+/** Numbers on the figure's log axis: every tick a power of ten. */
+function logTicks(svg: string): number[] {
+  return [...svg.matchAll(/>(\d(?:\.\d+)?e-?\d+)</g)].map((m) => Number(m[1]));
+}
+
+describe('gradscope compare --suite smoke', () => {
+  it('holds every section, the runtimes and the machine', () => {
+    expect(results.backends.map((b) => b.name)).toEqual([...names, ...stock]);
+    for (const b of results.backends) expect(b.runtime.version).toMatch(/\d/);
+    expect(results.machine.cores).toBeGreaterThan(0);
+    expect(results.machine.node).toBe(process.version);
+    for (const name of names) {
+      expect(results.depth.runs.filter((r) => r.backend === name)).toHaveLength(2 * 2 * 2);
+      expect(results.time.runs.filter((r) => r.backend === name)).toHaveLength(3 * 2);
+      expect(results.speed.rows.filter((r) => r.backend === name)).toHaveLength(8 + 6);
+    }
+    for (const name of stock) {
+      expect(results.time.runs.filter((r) => r.backend === name).map((r) => `${r.label} T=${r.T}`)).toEqual(['lstm (brain.js stock) T=10', 'lstm (brain.js stock) T=30']);
+      expect(results.depth.runs.filter((r) => r.backend === name)).toEqual([]);
+      expect(results.agreement.rows.filter((r) => r.backend === name)).toEqual([]);
+    }
+    expect(results.skipped).toEqual([]);
+  });
+
+  it('residual nets pass far more gradient to the first block than plain ones at depth 16 with sigmoid', () => {
+    const deep = results.depth.runs.filter((r) => r.depth >= 16 && r.activation === 'sigmoid');
+    for (const backend of names) {
+      const first = (arch: string): number => deep.find((r) => r.backend === backend && r.architecture === arch)!.blockNorms[0]!.norms[0]!;
+      expect(first('residual'), backend).toBeGreaterThan(1e3 * first('plain'));
+    }
+  });
+
+  it("LSTM's dL/dh_0 is above the tanh RNN's at T = 30", () => {
+    for (const backend of names) {
+      const h0 = (cell: string): number => results.time.runs.find((r) => r.backend === backend && r.T === 30 && r.cell === cell && r.label === cell)!.hiddenGradNorms[0]![0]!;
+      expect(h0('lstm'), backend).toBeGreaterThan(h0('rnn'));
+    }
+  });
+
+  it('records per-timestep norms for every layer and dL/dc_t for LSTMs, and a test MSE', () => {
+    for (const r of results.time.runs) {
+      expect(r.hiddenGradNorms.length).toBe(r.spec.kind === 'recurrent' ? r.spec.numLayers : 0);
+      for (const row of r.hiddenGradNorms) expect(row).toHaveLength(r.T);
+      expect(r.cellGradNorms !== undefined).toBe(r.cell === 'lstm');
+      expect(r.testMse).toBeGreaterThan(0);
+      expect(r.loss).toHaveLength(results.suite.time.steps);
+    }
+  });
+
+  const agreementTitle = 'every adapter agrees with the reference within the tolerances';
+  it.skipIf(adapters.length === 0)(adapters.length ? agreementTitle : `${agreementTitle} (skipped: no adapter backend builds here)`, () => {
+    expect(results.agreement.rows.length).toBeGreaterThan(0);
+    for (const row of results.agreement.rows) expect(row, `${row.spec} on ${row.backend}`).toMatchObject({ pass: true });
+  });
+
+  it('writes one self-contained HTML page: every chart as inline SVG with its series, log axes, no external URL', () => {
+    expect(html).not.toMatch(/<script|<link|<img|@import|src=|href="http|url\((?!#)/i);
+    // the only URLs are the SVG/XLink namespace names, which browsers never fetch
+    const urls = [...html.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => m[0]);
+    expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink']));
+    for (const act of ['sigmoid', 'relu']) {
+      const svg = figure(`depth-blocks-${act}`);
+      for (const backend of names) {
+        expect(svg).toContain(`residual · ${backend}`);
+        expect(svg).toContain(`plain · ${backend}`);
+      }
+      const ticks = logTicks(svg);
+      expect(ticks.length).toBeGreaterThan(2);
+      for (const t of ticks) expect(Number.isInteger(Math.log10(t))).toBe(true);
+      figure(`depth-loss-${act}`);
+    }
+    for (const T of [10, 30]) {
+      const svg = figure(`time-hidden-T${T}`);
+      for (const backend of names) for (const cell of ['rnn', 'gru', 'lstm']) expect(svg).toContain(`${cell} · ${backend}`);
+      for (const backend of stock) expect(svg).toContain(`lstm (brain.js stock) · ${backend}`);
+      expect(logTicks(svg).length).toBeGreaterThan(2);
+    }
+    expect(figure('time-cell-T30')).toContain('lstm · reference');
+    expect(figure('time-test-mse')).toContain('baseline: always predict 1.0');
+    for (const backend of [...names, ...stock]) expect(figure('speed-bars')).toContain(backend);
+    expect(html).toMatch(/<figcaption>[^<]{20,}<\/figcaption>/);
+    expect(html.match(/<figure /g)!.length).toBe(html.match(/<figcaption>/g)!.length);
+  });
+});

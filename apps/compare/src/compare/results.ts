@@ -1,0 +1,109 @@
+import type { CellType, Activation, NetworkSpec, RuntimeInfo } from '@gradscope/core';
+import type { SuiteSettings } from './suites.js';
+
+/** Block-output gradient norms recorded at one training step (0 = initialization, before any update). */
+export interface BlockNormSnapshot {
+  step: number;
+  norms: number[];
+}
+
+/** One plain or residual dense network trained on one backend. */
+export interface DepthRun {
+  backend: string;
+  architecture: 'plain' | 'residual';
+  activation: Activation;
+  depth: number;
+  spec: NetworkSpec;
+  /** ||dL/d(block output)|| for blocks 0..depth-1 at initialization and every `reportEvery` steps. */
+  blockNorms: BlockNormSnapshot[];
+  /** Fraction of always-zero units per block at initialization, where the backend reports it. */
+  deadUnitFractions?: number[];
+  /** Training loss after each step (index 0 is step 1). */
+  loss: number[];
+}
+
+/** One recurrent network on the adding problem with sequence length T, on one backend. */
+export interface TimeRun {
+  backend: string;
+  cell: CellType;
+  /** `lstm (brain.js stock)` etc. for a model that is not PyTorch's cell. */
+  label: string;
+  T: number;
+  spec: NetworkSpec;
+  /** Total ||dL/dh_t|| at initialization, `[numLayers][T]`; the report plots the top layer. */
+  hiddenGradNorms: number[][];
+  /** LSTM: total ||dL/dc_t|| at initialization, `[numLayers][T]`. */
+  cellGradNorms?: number[][];
+  /** ||dL/dx_t|| at initialization, `[T]`. */
+  inputGradNorms?: number[];
+  loss: number[];
+  /** MSE on fresh test sequences after training; predicting 1.0 scores 1/6. */
+  testMse: number;
+}
+
+/** Relative differences of one backend against the float64 reference on one spec and batch. */
+export interface AgreementRow {
+  spec: string;
+  backend: string;
+  /** max|a - b| / max|ref| of the output. */
+  output: number;
+  /** The largest relative error over all parameter gradients, and the parameter where it occurs. */
+  grads: number;
+  worstParam: string;
+  /** The largest per-value relative error over every gradient-norm series (blocks or timesteps). */
+  norms: number;
+  pass: boolean;
+}
+
+export interface SpeedRow {
+  backend: string;
+  workload: string;
+  /** Median wall time of one training step (forward, backward, optimizer), report steps excluded. */
+  medianStepMs: number;
+  steps: number;
+}
+
+/**
+ * A run that did not happen or did not finish — shown in the report, never silently dropped. `unsupported`: the
+ * backend's manifest does not cover it (e.g. no GRU); `failed`: it threw (the CLI then exits 1 after the report).
+ */
+export interface SkippedRun {
+  backend: string;
+  experiment: 'depth' | 'time';
+  workload: string;
+  kind: 'unsupported' | 'failed';
+  reason: string;
+}
+
+export interface MachineInfo {
+  os: string;
+  arch: string;
+  cpuModel: string;
+  cores: number;
+  node: string;
+}
+
+export interface BackendInfo {
+  name: string;
+  runtime: RuntimeInfo;
+  semantics: string;
+}
+
+export const TOLERANCES = { output: 1e-5, grads: 1e-4, norms: 1e-3 } as const;
+/** MSE of always predicting 1.0 on the adding problem. */
+export const ADDING_BASELINE_MSE = 1 / 6;
+
+export interface CompareResults {
+  gradscopeCompareVersion: string;
+  suite: SuiteSettings;
+  seed: number;
+  startedAt: string;
+  durationMs: number;
+  machine: MachineInfo;
+  backends: BackendInfo[];
+  depth: { runs: DepthRun[] };
+  time: { baselineMse: number; runs: TimeRun[] };
+  agreement: { tolerances: typeof TOLERANCES; rows: AgreementRow[] };
+  speed: { rows: SpeedRow[] };
+  skipped: SkippedRun[];
+}

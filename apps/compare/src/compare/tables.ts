@@ -1,0 +1,92 @@
+import type { CompareResults } from './results.js';
+
+export interface Table {
+  title: string;
+  headers: string[];
+  rows: string[][];
+}
+
+/** Three significant digits, exponent form for very small or large values; non-finite values spelled out. */
+export function fmt(value: number | undefined): string {
+  if (value === undefined) return '-';
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  const a = Math.abs(value);
+  return a < 1e-3 || a >= 1e5 ? value.toExponential(2) : String(Number(value.toPrecision(3)));
+}
+
+const last = <T>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
+
+/** The result tables, in report order. Text and HTML render the same tables. */
+export function resultTables(r: CompareResults): Table[] {
+  const tables: Table[] = [];
+  if (r.depth.runs.length > 0) {
+    tables.push({
+      title: 'Depth: gradient reaching the first and last block at initialization, and the loss after training',
+      headers: ['activation', 'depth', 'net', 'backend', '||dL/d block 0||', '||dL/d last block||', 'first/last', 'final loss'],
+      rows: r.depth.runs.map((run) => {
+        const norms = run.blockNorms[0]?.norms ?? [];
+        const first = norms[0];
+        const lastNorm = last(norms);
+        return [
+          run.activation,
+          String(run.depth),
+          run.architecture,
+          run.backend,
+          fmt(first),
+          fmt(lastNorm),
+          fmt(first !== undefined && lastNorm ? first / lastNorm : undefined),
+          fmt(last(run.loss)),
+        ];
+      }),
+    });
+  }
+  if (r.time.runs.length > 0) {
+    tables.push({
+      title: `Time: gradient reaching the first timestep at initialization, and test MSE after training (baseline ${fmt(r.time.baselineMse)})`,
+      headers: ['T', 'cell', 'backend', '||dL/dh_0|| (top)', '||dL/dh_T-1|| (top)', '||dL/dc_0||', 'test MSE'],
+      rows: r.time.runs.map((run) => {
+        const top = last(run.hiddenGradNorms) ?? [];
+        return [
+          String(run.T),
+          run.label,
+          run.backend,
+          fmt(top[0]),
+          fmt(last(top)),
+          fmt(last(run.cellGradNorms ?? [])?.[0]),
+          fmt(run.testMse),
+        ];
+      }),
+    });
+  }
+  if (r.agreement.rows.length > 0) {
+    const t = r.agreement.tolerances;
+    tables.push({
+      title: `Agreement with the float64 reference (tolerances: output ${t.output}, gradients ${t.grads}, norm series ${t.norms} per value)`,
+      headers: ['spec', 'backend', 'output', 'gradients', 'worst parameter', 'norm series', 'within tolerance'],
+      rows: r.agreement.rows.map((a) => [a.spec, a.backend, fmt(a.output), fmt(a.grads), a.worstParam, fmt(a.norms), a.pass ? 'yes' : 'NO']),
+    });
+  }
+  if (r.speed.rows.length > 0) {
+    tables.push({
+      title: 'Speed: median training-step time',
+      headers: ['workload', 'backend', 'ms per step', 'steps'],
+      rows: r.speed.rows.map((s) => [s.workload, s.backend, fmt(s.medianStepMs), String(s.steps)]),
+    });
+  }
+  if (r.skipped.length > 0) {
+    tables.push({
+      title: 'Not run',
+      headers: ['experiment', 'workload', 'backend', 'why', 'reason'],
+      rows: r.skipped.map((s) => [s.experiment, s.workload, s.backend, s.kind === 'failed' ? 'FAILED' : 'not supported', s.reason]),
+    });
+  }
+  return tables;
+}
+
+/** A plain-text table with aligned columns. */
+export function formatTextTable(t: Table): string {
+  const widths = t.headers.map((h, i) => Math.max(h.length, ...t.rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [t.title, line(t.headers), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
+}

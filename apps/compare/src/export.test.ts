@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import { initParams, parseSpec, relativeError, saveParams } from '@gradscope/core';
+import { createReferenceBackend } from '@gradscope/testkit';
+import { importAdapterExport } from './backends.js';
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(appDir, 'dist', 'cli.js');
+const tmp = mkdtempSync(join(tmpdir(), 'gradscope-export-'));
+const specFile = join(appDir, 'examples', 'lstm.json');
+const spec = parseSpec(JSON.parse(readFileSync(specFile, 'utf8')));
+const params = initParams(spec, { seed: 3 });
+const weights = join(tmp, 'w.safetensors');
+writeFileSync(weights, saveParams(params, 'safetensors'));
+const input = { shape: [2, 8, 2], data: Float32Array.from({ length: 32 }, (_, i) => Math.sin(i)) };
+
+async function referenceOutput(): Promise<Float32Array> {
+  const backend = createReferenceBackend();
+  const model = await backend.createModel(spec, params);
+  const out = await model.forward(input);
+  await backend.dispose();
+  return out.data;
+}
+
+function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, 'export', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const onnxExport = await importAdapterExport('onnx', '@gradscope/onnx', 'exportOnnx').then(
+  () => true,
+  () => false,
+);
+
+describe('gradscope export', () => {
+  it('writes a TensorFlow.js LayersModel that plain tfjs loads and that computes what the reference computes', async () => {
+    const out = join(tmp, 'tfjs');
+    const r = run('--spec', specFile, '--weights', weights, '--to', 'tfjs', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`wrote ${join(out, 'model.json')}\nwrote ${join(out, 'weights.bin')}\n`);
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+    const bin = readFileSync(join(out, 'weights.bin'));
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }),
+    );
+    const y = model.predict(tf.tensor(input.data, input.shape)) as tf.Tensor;
+    const got = await y.data();
+    tf.dispose([y]);
+    model.dispose();
+    expect(relativeError(got, await referenceOutput())).toBeLessThan(1e-5);
+  });
+
+  const onnxTitle = 'writes an ONNX model that onnxruntime runs to the reference output';
+  it.skipIf(!onnxExport)(onnxExport ? onnxTitle : `${onnxTitle} (skipped: @gradscope/onnx exports no exportOnnx on this branch)`, async () => {
+    const out = join(tmp, 'onnx');
+    const r = run('--spec', specFile, '--weights', weights, '--to', 'onnx', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const session = await ort.InferenceSession.create(readFileSync(join(out, 'model.onnx')));
+    const result = await session.run({ input: new ort.Tensor('float32', input.data, [...input.shape]) });
+    const got = result['output']!.data as Float32Array;
+    await session.release();
+    expect(relativeError(got, await referenceOutput())).toBeLessThan(1e-5);
+  });
+
+  it('names a weights file that does not fit the spec, and an output folder it cannot create', () => {
+    const wrong = join(tmp, 'wrong.json');
+    writeFileSync(wrong, saveParams(initParams(parseSpec({ kind: 'recurrent', cell: 'gru', inputSize: 2, hiddenSize: 6, outputSize: 1 }), { seed: 0 }), 'json'));
+    const mismatch = run('--spec', specFile, '--weights', wrong, '--to', 'tfjs', join(tmp, 'never'));
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toContain('missing: lstm.weight_ih_l0');
+    expect(mismatch.stderr).toContain('unexpected: gru.weight_ih_l0');
+    const file = join(tmp, 'plain-file');
+    writeFileSync(file, '');
+    const blocked = run('--spec', specFile, '--weights', weights, '--to', 'tfjs', join(file, 'out'));
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toBe(`gradscope: error: cannot create output folder "${join(file, 'out')}": a parent is not a directory\n`);
+  });
+});

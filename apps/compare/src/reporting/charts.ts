@@ -1,0 +1,208 @@
+import type { CellType } from '@gradscope/core';
+import type { CompareResults, DepthRun, TimeRun } from '../compare/results.js';
+import { plottable, type ChartSpec, type SeriesSpec } from './chart.js';
+import { colorOf } from './palette.js';
+
+const cellDash: Record<CellType, SeriesSpec['dash']> = { lstm: 'solid', gru: 'dashed', rnn: 'dotted' };
+
+const maxOf = (xs: readonly number[]): number => xs.reduce((a, b) => Math.max(a, b), -Infinity);
+
+function depthSeriesName(r: DepthRun): string {
+  return `${r.architecture} · ${r.backend}`;
+}
+
+export function timeSeriesName(r: TimeRun): string {
+  return `${r.label} · ${r.backend}`;
+}
+
+function lossSeries(loss: readonly number[], log: boolean): [number, number | null][] {
+  return loss.map((l, i) => [i + 1, plottable(l, log)]);
+}
+
+/** Per activation at the deepest depth: block norms at init, after training, and the loss curves. */
+function depthCharts(results: CompareResults, backends: string[]): ChartSpec[] {
+  const runs = results.depth.runs;
+  if (runs.length === 0) return [];
+  const deepest = maxOf(runs.map((r) => r.depth));
+  const charts: ChartSpec[] = [];
+  const activations = [...new Set(runs.map((r) => r.activation))];
+  const style = (r: DepthRun): Pick<SeriesSpec, 'name' | 'color' | 'dash'> => ({
+    name: depthSeriesName(r),
+    color: colorOf(r.backend, backends),
+    dash: r.architecture === 'residual' ? 'solid' : 'dashed',
+  });
+  for (const act of activations) {
+    const atDepth = runs.filter((r) => r.activation === act && r.depth === deepest);
+    charts.push({
+      id: `depth-blocks-${act}`,
+      title: `Gradient norm by block at initialization: ${act}, depth ${deepest}`,
+      caption: `||dL/d(block output)|| for each block of a ${deepest}-block ${act} network at initialization; residual solid, plain dashed — the plain net's early blocks receive almost no gradient.`,
+      kind: 'line',
+      xName: 'block',
+      yName: '||dL/d block output||',
+      log: true,
+      series: atDepth.map((r) => ({ ...style(r), data: (r.blockNorms[0]?.norms ?? []).map((v, i) => [i, plottable(v, true)]) })),
+    });
+    const trained = atDepth.filter((r) => r.blockNorms.length > 1);
+    if (trained.length > 0) {
+      const lastStep = maxOf(trained.map((r) => r.blockNorms[r.blockNorms.length - 1]!.step));
+      charts.push({
+        id: `depth-blocks-trained-${act}`,
+        title: `Gradient norm by block after ${lastStep} training steps: ${act}, depth ${deepest}`,
+        caption: `The same probe batch as above after ${lastStep} Adam steps: whether training lets gradient reach the first blocks.`,
+        kind: 'line',
+        xName: 'block',
+        yName: '||dL/d block output||',
+        log: true,
+        series: trained.map((r) => ({ ...style(r), data: r.blockNorms[r.blockNorms.length - 1]!.norms.map((v, i) => [i, plottable(v, true)]) })),
+      });
+      charts.push({
+        id: `depth-loss-${act}`,
+        title: `Training loss: ${act}, depth ${deepest}`,
+        caption: `MSE on each training batch of the dense task; residual solid, plain dashed.`,
+        kind: 'line',
+        xName: 'step',
+        yName: 'loss',
+        log: true,
+        series: trained.map((r) => ({ ...style(r), data: lossSeries(r.loss, true) })),
+      });
+    }
+  }
+  const depths = [...new Set(runs.map((r) => r.depth))].sort((a, b) => a - b);
+  const activationSymbol = ['circle', 'triangle', 'rect', 'diamond'] as const;
+  const firstBlock = new Map<string, SeriesSpec>();
+  for (const r of runs) {
+    const name = `${r.architecture} ${r.activation} · ${r.backend}`;
+    const s = firstBlock.get(name) ?? {
+      name,
+      color: colorOf(r.backend, backends),
+      dash: r.architecture === 'residual' ? 'solid' : 'dashed',
+      symbol: activationSymbol[activations.indexOf(r.activation) % activationSymbol.length]!,
+      data: [],
+    };
+    s.data.push([String(r.depth), plottable(r.blockNorms[0]?.norms[0], true)]);
+    firstBlock.set(name, s);
+  }
+  charts.push({
+    id: 'depth-first-block',
+    title: 'First-block gradient norm vs depth, at initialization',
+    caption: `How much gradient reaches block 0 as the network gets deeper: residual solid, plain dashed; ${activations.map((a, i) => `${a} ${activationSymbol[i % activationSymbol.length]}`).join(', ')} markers.`,
+    kind: 'line',
+    xName: 'depth',
+    yName: '||dL/d block 0 output||',
+    categories: depths.map(String),
+    log: true,
+    series: [...firstBlock.values()],
+  });
+  return charts;
+}
+
+/** Per T: top-layer ||dL/dh_t|| at init; at the longest T: ||dL/dc_t|| and loss; test MSE vs T. */
+function timeCharts(results: CompareResults, backends: string[]): ChartSpec[] {
+  const runs = results.time.runs;
+  if (runs.length === 0) return [];
+  const style = (r: TimeRun): Pick<SeriesSpec, 'name' | 'color' | 'dash'> => ({
+    name: timeSeriesName(r),
+    color: colorOf(r.backend, backends),
+    dash: cellDash[r.cell],
+  });
+  const lengths = [...new Set(runs.map((r) => r.T))].sort((a, b) => a - b);
+  const longest = lengths[lengths.length - 1]!;
+  const charts: ChartSpec[] = lengths.map((T) => ({
+    id: `time-hidden-T${T}`,
+    title: `Gradient norm by timestep at initialization, T = ${T}`,
+    caption: `Total ||dL/dh_t|| of the top layer (through the recurrence) for each timestep of the adding problem; LSTM solid, GRU dashed, RNN dotted.`,
+    kind: 'line' as const,
+    xName: 't',
+    yName: '||dL/dh_t||',
+    log: true,
+    series: runs
+      .filter((r) => r.T === T)
+      .map((r) => ({ ...style(r), data: (r.hiddenGradNorms[r.hiddenGradNorms.length - 1] ?? []).map((v, t) => [t, plottable(v, true)] as [number, number | null]) })),
+  }));
+  const withCell = runs.filter((r) => r.T === longest && r.cellGradNorms);
+  if (withCell.length > 0) {
+    charts.push({
+      id: `time-cell-T${longest}`,
+      title: `LSTM cell-state gradient norm by timestep, T = ${longest}`,
+      caption: `Total ||dL/dc_t|| of the top layer at initialization: the cell state is the LSTM's path for gradient through time.`,
+      kind: 'line',
+      xName: 't',
+      yName: '||dL/dc_t||',
+      log: true,
+      series: withCell.map((r) => ({ ...style(r), data: r.cellGradNorms![r.cellGradNorms!.length - 1]!.map((v, t) => [t, plottable(v, true)] as [number, number | null]) })),
+    });
+  }
+  const trained = runs.filter((r) => r.T === longest && r.loss.length > 0);
+  if (trained.length > 0) {
+    charts.push({
+      id: `time-loss-T${longest}`,
+      title: `Training loss on the adding problem, T = ${longest}`,
+      caption: `MSE on each training batch; predicting 1.0 everywhere scores ${results.time.baselineMse.toFixed(3)}.`,
+      kind: 'line',
+      xName: 'step',
+      yName: 'loss',
+      log: true,
+      series: trained.map((r) => ({ ...style(r), data: lossSeries(r.loss, true) })),
+    });
+  }
+  const mseRuns = runs.filter((r) => Number.isFinite(r.testMse));
+  if (mseRuns.length > 0) {
+    const byName = new Map<string, SeriesSpec>();
+    for (const r of mseRuns) {
+      const s = byName.get(timeSeriesName(r)) ?? { ...style(r), data: [] };
+      s.data.push([String(r.T), plottable(r.testMse, true)]);
+      byName.set(s.name, s);
+    }
+    const baseline: SeriesSpec = { name: 'baseline: always predict 1.0', color: '#999999', dash: 'dotted', data: lengths.map((T) => [String(T), results.time.baselineMse]) };
+    charts.push({
+      id: 'time-test-mse',
+      title: 'Adding problem: test MSE after training vs T',
+      caption: `MSE on ${results.suite.time.testSize} fresh sequences after ${results.suite.time.steps} steps; below the dotted baseline means the network learned to use the markers.`,
+      kind: 'line',
+      xName: 'T',
+      yName: 'test MSE',
+      categories: lengths.map(String),
+      log: true,
+      series: [...byName.values(), baseline],
+    });
+  }
+  return charts;
+}
+
+function speedChart(results: CompareResults, backends: string[]): ChartSpec[] {
+  const rows = results.speed.rows;
+  if (rows.length === 0) return [];
+  const workloads = [...new Set(rows.map((r) => r.workload))];
+  const names = [...new Set(rows.map((r) => r.backend))];
+  return [
+    {
+      id: 'speed-bars',
+      title: 'Median training-step time',
+      caption: 'Wall time of one training step (forward, backward, optimizer) per backend and workload, median over the run.',
+      kind: 'bar',
+      xName: 'ms per step',
+      yName: '',
+      categories: workloads,
+      log: false,
+      series: names.map((b) => ({
+        name: b,
+        color: colorOf(b, backends),
+        data: workloads.map((w) => [w, plottable(rows.find((r) => r.backend === b && r.workload === w)?.medianStepMs, false)] as [string, number | null]),
+      })),
+      height: 120 + workloads.length * (names.length * 9 + 8),
+    },
+  ];
+}
+
+export interface ReportCharts {
+  depth: ChartSpec[];
+  time: ChartSpec[];
+  speed: ChartSpec[];
+}
+
+/** Every chart of the report, built only from the results object (so results.json holds every number shown). */
+export function buildCharts(results: CompareResults): ReportCharts {
+  const backends = results.backends.map((b) => b.name);
+  return { depth: depthCharts(results, backends), time: timeCharts(results, backends), speed: speedChart(results, backends) };
+}

@@ -1,0 +1,76 @@
+import type { CompareResults } from '../compare/results.js';
+import { resultTables, type Table } from '../compare/tables.js';
+import { renderChartSvg, type ChartSpec } from './chart.js';
+import { buildCharts } from './charts.js';
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function figure(chart: ChartSpec): string {
+  return [
+    `<figure id="${chart.id}" data-axis="${chart.log ? 'log' : 'linear'}">`,
+    `<h3>${escapeHtml(chart.title)}</h3>`,
+    renderChartSvg(chart),
+    `<figcaption>${escapeHtml(chart.caption)}</figcaption>`,
+    '</figure>',
+  ].join('\n');
+}
+
+function htmlTable(t: Table, cls = ''): string {
+  const head = t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = t.rows
+    .map((row) => `<tr>${row.map((c) => `<td${c === 'NO' || c === 'FAILED' ? ' class="fail"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table class="${cls}"><caption>${escapeHtml(t.title)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
+}
+
+const style = `
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 900px; color: #202124; padding: 0 1rem; }
+h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #dadce0; }
+h3 { font-size: 1rem; margin: 0 0 0.3rem; }
+figure { margin: 1.5rem 0; } figcaption { color: #5f6368; font-size: 0.9rem; }
+svg { max-width: 100%; height: auto; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 1rem 0; width: 100%; }
+caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
+th, td { border-bottom: 1px solid #e8eaed; padding: 0.2rem 0.5rem; text-align: left; }
+td.fail { color: #c5221f; font-weight: 600; }
+.meta { color: #5f6368; font-size: 0.9rem; }
+`;
+
+/** One self-contained HTML page: inline CSS and inline SVG charts, no script and no external resource. */
+export function renderReportHtml(results: CompareResults): string {
+  const charts = buildCharts(results);
+  const tables = resultTables(results);
+  const tableWith = (prefix: string): string => tables.filter((t) => t.title.startsWith(prefix)).map((t) => htmlTable(t)).join('\n');
+  const m = results.machine;
+  const runtimes = results.backends
+    .map((b) => `<li><b>${escapeHtml(b.name)}</b>: ${escapeHtml(`${b.runtime.name} ${b.runtime.version} (${b.runtime.device})`)}${b.semantics === 'pytorch' ? '' : ` — ${escapeHtml(b.semantics)} semantics`}</li>`)
+    .join('\n');
+  const section = (id: string, title: string, intro: string, body: string): string =>
+    body.trim() ? `<section id="${id}">\n<h2>${escapeHtml(title)}</h2>\n<p>${escapeHtml(intro)}</p>\n${body}\n</section>` : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gradscope compare — ${escapeHtml(results.suite.name)} suite</title>
+<style>${style}</style>
+</head>
+<body>
+<h1>gradscope compare</h1>
+<p class="meta">Suite <b>${escapeHtml(results.suite.name)}</b>, seed ${results.seed}, ${escapeHtml(results.startedAt)}, ${(results.durationMs / 1000).toFixed(1)} s.
+${escapeHtml(`${m.cpuModel}, ${m.cores} cores, ${m.os} ${m.arch}, Node ${m.node}`)}.</p>
+<ul class="meta">
+${runtimes}
+</ul>
+<p class="meta">Every backend starts from the same initial weights (seed ${results.seed}) and sees the same batches, so where backends agree their lines lie on top of each other (one colour per backend). All numbers are in results.json next to this file.</p>
+${section('depth', 'Depth: plain vs residual', 'Dense networks of increasing depth, with and without identity skip connections: how much gradient reaches each block.', [...charts.depth.map(figure), tableWith('Depth')].join('\n'))}
+${section('time', 'Time: RNN vs GRU vs LSTM on the adding problem', 'How much gradient reaches each timestep, and whether the network learns to add the two marked values.', [...charts.time.map(figure), tableWith('Time')].join('\n'))}
+${section('agreement', 'Agreement with the reference', 'Max relative difference of outputs and gradients of each backend against the float64 reference, on the same batch and weights.', tableWith('Agreement'))}
+${section('speed', 'Speed', 'Median wall time of one training step.', [...charts.speed.map(figure), tableWith('Speed')].join('\n'))}
+${section('skipped', 'Not run', 'Runs a backend could not do, with the reason.', tableWith('Not run'))}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,16 @@
+/** One colour per backend, the same in every chart. */
+const backendColors: Record<string, string> = {
+  reference: '#555555',
+  tfjs: '#e8710a',
+  onnx: '#1a73e8',
+  brain: '#188038',
+  'brain-stock': '#9334e6',
+};
+const spare = ['#d01884', '#12b5cb', '#795548', '#b06000'];
+
+export function colorOf(backend: string, allBackends: readonly string[]): string {
+  const known = backendColors[backend];
+  if (known) return known;
+  const unknown = allBackends.filter((b) => !backendColors[b]);
+  return spare[Math.max(0, unknown.indexOf(backend)) % spare.length]!;
+}

@@ -1,0 +1,184 @@
+import { basename } from 'node:path';
+import {
+  computeLoss,
+  createGradientDetector,
+  createTask,
+  every,
+  initParams,
+  parseTaskName,
+  parseTrainingConfig,
+  SpecError,
+  type Checkpoint,
+  type GradientMonitor,
+  type GradientWarning,
+  type NetworkSpec,
+  type ParamSet,
+  type TrainingConfig,
+  type TrainingConfigInput,
+  type TrainingState,
+  train,
+  type Task,
+  type Tensor,
+} from '@gradscope/core';
+import { checkpointWriter, createJsonlSink, readCheckpointFile, readParamsFile, writeParamsFile } from '@gradscope/core/node';
+import { createBackend } from '../backends.js';
+import { UsageError } from '../cli-errors.js';
+import { loadSpec } from '../probe.js';
+import { createSummaryMonitor } from './summary.js';
+
+export interface TrainCommandOptions {
+  backend: string;
+  /** Spec file; with `resume` the checkpoint's spec is used and this may be left out. */
+  spec?: string;
+  /** `adding:T=100`, `spirals`, ... (core's `parseTaskName`). */
+  task: string;
+  steps: number;
+  batch: number;
+  seed: number;
+  /** Optimizer, schedule and clipping (ignored when resuming: the checkpoint's config continues). */
+  config: TrainingConfigInput;
+  /** Initial weights; default `initParams(spec, { seed })`. */
+  weights?: string;
+  /** Where the trained weights go (`.safetensors` or `.json`). */
+  save: string;
+  /** `jsonl:path` writes every monitored report as a JSON line. */
+  monitor?: string;
+  reportEvery: number;
+  checkpoint?: string;
+  checkpointEvery?: number;
+  resume?: string;
+  /** Aborting stops after the current step; weights and checkpoint are still saved. */
+  signal?: AbortSignal;
+  print: (line: string) => void;
+}
+
+export interface TrainCommandResult {
+  finalStep: number;
+  stopReason: string;
+  /** Loss on the task's held-out set after training (MSE or cross-entropy). */
+  testLoss: number;
+  /** Classification tasks: fraction of the held-out set classified right. */
+  testAccuracy?: number;
+  warnings: readonly GradientWarning[];
+  saved: string;
+}
+
+function monitorSink(monitor: string, append: boolean): GradientMonitor {
+  const [kind, ...rest] = monitor.split(':');
+  const path = rest.join(':');
+  if (kind !== 'jsonl' || !path) throw new UsageError(`--monitor: expected jsonl:<path>, got "${monitor}"`);
+  return createJsonlSink(path, { append });
+}
+
+interface Start {
+  spec: NetworkSpec;
+  params: ParamSet;
+  config: TrainingConfig;
+  state?: TrainingState;
+}
+
+async function startingPoint(o: TrainCommandOptions, task: Task): Promise<Start> {
+  if (o.resume) {
+    const cp: Checkpoint = await readCheckpointFile(o.resume);
+    if (o.spec) {
+      const spec = await loadSpec(o.spec);
+      if (JSON.stringify(spec) !== JSON.stringify(cp.spec)) {
+        throw new SpecError([{ path: '', message: `differs from the spec stored in checkpoint "${o.resume}"` }], `spec "${o.spec}"`);
+      }
+    }
+    return { spec: cp.spec, params: cp.params, config: cp.config, state: cp.state };
+  }
+  if (!o.spec) throw new UsageError('--spec is required (unless --resume gives a checkpoint)');
+  const spec = await loadSpec(o.spec);
+  const params = o.weights ? await readParamsFile(o.weights, spec) : initParams(spec, { seed: o.seed });
+  return { spec, params, config: parseTrainingConfig({ ...o.config, loss: task.loss }) };
+}
+
+/** Loss (core's `computeLoss`) and, for classification, accuracy of the model's output on a held-out batch. */
+function score(output: Tensor, target: Float32Array, task: Task): { loss: number; accuracy?: number } {
+  const batch = output.shape[0]!;
+  const { loss } = computeLoss(task.loss, output.data, target, batch);
+  if (task.loss === 'mse') return { loss };
+  const classes = output.data.length / batch;
+  let right = 0;
+  for (let b = 0; b < batch; b++) {
+    const row = Array.from(output.data.subarray(b * classes, (b + 1) * classes));
+    if (row.indexOf(Math.max(...row)) === target[b]) right++;
+  }
+  return { loss, accuracy: right / batch };
+}
+
+/**
+ * `gradscope train`: trains one model with core's `train()` on any backend, printing a summary line per monitored
+ * step and the detector's warnings, then saves the weights (and a checkpoint when asked). When the loss becomes
+ * non-finite, the last good weights are saved and the `NonFiniteLossError` is thrown.
+ */
+export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainCommandResult> {
+  const task = createTask(parseTaskName(o.task), o.seed);
+  const start = await startingPoint(o, task);
+  const backend = await createBackend(o.backend);
+  try {
+    const model = await backend.createModel(start.spec, start.params);
+    try {
+      const firstStep = start.state?.step ?? 0;
+      const lastStep = firstStep + o.steps;
+      const warned = new Set<string>();
+      const detector = createGradientDetector({
+        onWarning: (w) => {
+          // one live line per kind of warning and place type; the full count comes at the end
+          const key = `${w.kind}/${w.where.type}`;
+          if (!warned.has(key)) o.print(`warning: ${w.message}`);
+          warned.add(key);
+        },
+      });
+      const monitors = [every(o.reportEvery, createSummaryMonitor(lastStep, o.print)), every(o.reportEvery, detector)];
+      if (o.monitor) monitors.push(every(o.reportEvery, monitorSink(o.monitor, start.state !== undefined)));
+      o.print(`training ${basename(o.spec ?? o.resume ?? '')} on ${backend.name} (${backend.runtime.name} ${backend.runtime.version}), ${task.name}, steps ${firstStep + 1}..${lastStep}, batch ${o.batch}`);
+      const result = await train({
+        model,
+        task,
+        steps: o.steps,
+        batchSize: o.batch,
+        config: start.config,
+        monitors,
+        reportEvery: 1,
+        ...(start.state && { initialState: start.state }),
+        ...(o.checkpoint && o.checkpointEvery && { checkpointEvery: o.checkpointEvery, onCheckpoint: checkpointWriter(o.checkpoint) }),
+        ...(o.signal && { signal: o.signal }),
+      });
+      if (result.stopReason !== 'completed') o.print(`stopped: ${result.message ?? result.stopReason}`);
+      const params = await model.getParams();
+      await writeParamsFile(o.save, params);
+      if (o.checkpoint) {
+        await checkpointWriter(o.checkpoint)({ spec: start.spec, params, config: start.config, state: await model.getTrainingState() });
+      }
+      const test = task.testSet(1000);
+      const scored = score(await model.forward(test.input), test.target.data, task);
+      const counts = new Map<string, number>();
+      for (const w of detector.warnings) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);
+      o.print(
+        [
+          `done at step ${result.finalStep}: test ${task.loss} ${scored.loss.toPrecision(4)}` +
+            (scored.accuracy !== undefined ? `, accuracy ${(scored.accuracy * 100).toFixed(1)}%` : '') +
+            (task.name.startsWith('adding') ? ' (baseline 0.1667: always predicting 1.0)' : ''),
+          counts.size > 0 ? `detector: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')} warning(s) over the monitored steps` : 'detector: no warnings',
+          `weights: ${o.save}${o.checkpoint ? `\ncheckpoint: ${o.checkpoint}` : ''}`,
+        ].join('\n'),
+      );
+      // the last good weights are saved; the run still failed
+      if (result.error) throw result.error;
+      return {
+        finalStep: result.finalStep,
+        stopReason: result.stopReason,
+        testLoss: scored.loss,
+        ...(scored.accuracy !== undefined && { testAccuracy: scored.accuracy }),
+        warnings: detector.warnings,
+        saved: o.save,
+      };
+    } finally {
+      await model.dispose();
+    }
+  } finally {
+    await backend.dispose();
+  }
+}
