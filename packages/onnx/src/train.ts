@@ -67,15 +67,24 @@ function appendLoss(g: Graph, loss: LossName, output: string, batch: number, out
 
 /**
  * The L2 norm of each gradient (all of one shape; zeros where a value has no gradient) as one `[n]` output.
- * Stacking them first keeps this at three nodes however many norms there are: onnxruntime's cost per node, not
- * the arithmetic, is what a monitored step would otherwise pay for.
+ * Stacking them first keeps this at a fixed handful of nodes however many norms there are: onnxruntime's cost per
+ * node, not the arithmetic, is what a monitored step would otherwise pay for.
+ * Each row is scaled by its largest magnitude before squaring: vanishing gradients reach 1e-29 and below, whose
+ * squares underflow float32 (a plain ReduceL2 reports 0 there). An infinite entry makes the norm infinite.
  */
 function normVector(g: Graph, grads: readonly (string | undefined)[], like: string, name: string): void {
   const shape = g.shape(like);
   const size = shape.reduce((a, b) => a * b, 1);
+  const n = grads.length;
   const parts = grads.map((v) => v ?? g.constFloat(new Float32Array(size), shape));
-  const stacked = g.op1('Reshape', [g.op1('Concat', parts, { axis: 0 }), g.constInt64([parts.length, size])]);
-  g.output(g.rename(g.op1('ReduceL2', [stacked], { axes: [1], keepdims: 0 }), name));
+  const stacked = g.op1('Reshape', [g.op1('Concat', parts, { axis: 0 }), g.constInt64([n, size])]);
+  const max = g.op1('ReduceMax', [g.op1('Abs', [stacked])], { axes: [1], keepdims: 1 });
+  const scale = g.op1('Where', [g.op1('Equal', [max, g.constFloat(0)]), g.constFloat(1), max]);
+  const scaled = g.op1('ReduceL2', [g.op1('Div', [stacked, scale])], { axes: [1], keepdims: 0 });
+  const flatScale = g.op1('Reshape', [scale, g.constInt64([n])]);
+  const norm = g.op1('Mul', [scaled, flatScale]);
+  const infinite = g.op1('Equal', [flatScale, g.constFloat(Infinity)]);
+  g.output(g.rename(g.op1('Where', [infinite, flatScale, norm]), name));
 }
 
 /** Per block: the fraction of its activation units (every layer's) that are zero for every example of the batch. */
