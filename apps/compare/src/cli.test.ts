@@ -97,11 +97,33 @@ describe('gradscope errors: one clear message, no stack trace', () => {
     expect(existsSync(join(tmp, 'unused'))).toBe(false);
   });
 
-  it('bench says where benchmarks will come from instead of faking numbers', () => {
-    const r = run('bench');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('no benchmarks yet');
-    expect(r.stdout).not.toMatch(/\d+(\.\d+)? ?ms/);
+  it('bench measures the chosen backends and workloads and writes BENCHMARKS.md and bench/results.json', () => {
+    const out = join(tmp, 'bench-out');
+    const r = run('bench', '--backends', 'reference', '--only', 'residual-8x64,lstm-h32-t20', '--time', '10', '--iterations', '2', '--no-torch', '--out-dir', out);
+    expect(r.code, r.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'bench', 'results.json'), 'utf8')) as {
+      rows: { backend: string; workload: string; monitorOffMs: number; monitorOnMs: number; monitorOverhead: number; gflops?: number }[];
+      torch: { available: boolean; reason?: string };
+    };
+    expect(results.rows.map((row) => `${row.backend} ${row.workload}`)).toEqual(['reference lstm-h32-t20', 'reference residual-8x64']); // in the workload table's order
+    for (const row of results.rows) {
+      expect(row.monitorOffMs).toBeGreaterThan(0);
+      expect(row.monitorOverhead).toBeCloseTo(row.monitorOnMs / row.monitorOffMs, 12);
+    }
+    expect(results.rows[1]!.gflops).toBeGreaterThan(0); // dense workloads carry a FLOP rate, recurrent ones do not
+    expect(results.rows[0]!.gflops).toBeUndefined();
+    expect(results.torch).toEqual({ available: false, reason: 'disabled with --no-torch' });
+    const md = readFileSync(join(out, 'BENCHMARKS.md'), 'utf8');
+    expect(md).toContain('| residual depth 8 | reference |');
+    expect(md).toContain('PyTorch column skipped: disabled with --no-torch.');
+    expect(r.stdout).toContain(`Wrote ${join(out, 'BENCHMARKS.md')}`);
+  });
+
+  it('bench rejects an unknown workload with the list of known ones', () => {
+    const r = run('bench', '--only', 'resnet-50', '--out-dir', join(tmp, 'unused-bench'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--only: unknown workload resnet-50 (expected residual-16x64|');
+    expect(existsSync(join(tmp, 'unused-bench'))).toBe(false);
   });
 
   it('bad flag: usage and exit 2; --help: exit 0', () => {

@@ -1,12 +1,61 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { writeFileAtomic } from '@gradscope/core/node';
+import { createBackend, findBackendEntry } from '../backends.js';
+import { renderBenchMarkdown } from '../bench/markdown.js';
+import { runBench } from '../bench/run.js';
+import { workloads } from '../bench/workloads.js';
+import { UsageError } from '../cli-errors.js';
+import { stringifyJson } from '../io.js';
 import { writeAll, type CliIO } from '../output.js';
+import { assertReportDirWritable } from '../reporting/write.js';
 
-/** Registered so `gradscope bench --help` works; the benchmarks themselves belong to the bench issue. */
+interface BenchFlags {
+  backends: string;
+  only?: string;
+  outDir: string;
+  torch: boolean;
+  time: string;
+  iterations: string;
+}
+
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got "${value}"`);
+  return n;
+}
+
+/** `gradscope bench`: training-step medians per backend vs hand-written runtime code and PyTorch; never fails on speed. */
 export function registerBench(program: Command, io: CliIO): void {
   program
     .command('bench')
-    .description('benchmarks (not here yet: they arrive with the bench issue; `gradscope compare` reports training-step times meanwhile)')
-    .action(async () => {
-      await writeAll(io.stdout, 'gradscope bench: no benchmarks yet — they arrive with the bench issue.\nFor training-step times per backend, run `gradscope compare` (its Speed section).\n');
+    .description('measure training-step time per backend (monitor off/on), against hand-written runtime code and PyTorch; write BENCHMARKS.md and bench/results.json')
+    .option('--backends <list>', 'comma-separated backends', 'tfjs,onnx,brain')
+    .option('--only <ids>', `comma-separated workload ids (default: all): ${workloads.map((w) => w.id).join(', ')}`)
+    .option('--out-dir <dir>', 'where BENCHMARKS.md and bench/results.json go', '.')
+    .option('--no-torch', 'skip the PyTorch column')
+    .option('--time <ms>', 'minimum measuring time per measurement, ms', '1000')
+    .option('--iterations <n>', 'minimum measured steps per measurement', '10')
+    .action(async (flags: BenchFlags) => {
+      const names = flags.backends.split(',').map((b) => b.trim()).filter(Boolean);
+      for (const name of names) findBackendEntry(name);
+      const ids = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = ids?.filter((id) => !workloads.some((w) => w.id === id)) ?? [];
+      if (unknown.length) throw new UsageError(`--only: unknown workload ${unknown.join(', ')} (expected ${workloads.map((w) => w.id).join('|')})`);
+      const budget = { timeMs: positiveInt('--time', flags.time), minIterations: positiveInt('--iterations', flags.iterations), warmupIterations: 3 };
+      await assertReportDirWritable(join(flags.outDir, 'bench'));
+      const results = await runBench({
+        backends: names.map((name) => ({ name, create: () => createBackend(name) })),
+        workloads: ids ? workloads.filter((w) => ids.includes(w.id)) : workloads,
+        budget,
+        torch: flags.torch,
+        onProgress: (line) => void io.stderr.write(`bench: ${line}\n`),
+      });
+      const markdown = renderBenchMarkdown(results);
+      await mkdir(join(flags.outDir, 'bench'), { recursive: true });
+      await writeFileAtomic(join(flags.outDir, 'bench', 'results.json'), `${stringifyJson(results)}\n`);
+      await writeFileAtomic(join(flags.outDir, 'BENCHMARKS.md'), markdown);
+      await writeAll(io.stdout, `${markdown}\nWrote ${join(flags.outDir, 'BENCHMARKS.md')} and ${join(flags.outDir, 'bench', 'results.json')}\n`);
     });
 }

@@ -1,0 +1,64 @@
+import type { BackendRow, BenchResults } from './run.js';
+
+const ms = (v: number | undefined): string => (v === undefined ? '—' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const ratio = (v: number | undefined): string => (v === undefined ? '—' : `${v.toFixed(2)}×`);
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** BENCHMARKS.md: every number comes from the results object, so the file is exactly what `pnpm bench` measured. */
+export function renderBenchMarkdown(r: BenchResults): string {
+  const torch = r.torch.available ? r.torch.baseline : undefined;
+  const label = new Map(r.workloads.map((w) => [w.id, w.label]));
+  const row = (x: BackendRow): string[] =>
+    x.error
+      ? [label.get(x.workload) ?? x.workload, x.backend, `error: ${x.error}`, '', '', '', '', '', '']
+      : [
+          label.get(x.workload) ?? x.workload,
+          x.backend,
+          ms(x.monitorOffMs),
+          ms(x.monitorOnMs),
+          ratio(x.monitorOverhead),
+          x.baselineKind === 'none' ? '—' : `${ms(x.baselineMs)} (${x.baselineKind})`,
+          ratio(x.baselineRatio),
+          torch ? ms(torch.medians[x.workload]) : '—',
+          ratio(x.torchRatio),
+        ];
+  const header = ['workload', 'backend', 'step ms (monitor off)', 'monitor on', 'monitor overhead', 'hand-written ms', 'adapter / hand-written', 'PyTorch ms', 'adapter / PyTorch'];
+  const groups: [string, string][] = [
+    ['main', 'Main workloads'],
+    ['larger', 'Larger cases'],
+    ['scaling', 'Scaling (with the main workloads: depth 8/16/32, T 20/50/100)'],
+  ];
+  const sections = groups.map(([g, title]) => {
+    const ids = new Set(r.workloads.filter((w) => w.group === g).map((w) => w.id));
+    return `## ${title}\n\n${table(header, r.rows.filter((x) => ids.has(x.workload)).map(row))}`;
+  });
+  const flopRows = r.rows.filter((x) => x.gflops !== undefined).map((x) => [label.get(x.workload) ?? x.workload, x.backend, x.gflops!.toFixed(2)]);
+  const notes = [...new Set(r.rows.filter((x) => x.baselineNote).map((x) => `- ${x.backend}: ${x.baselineNote}`))];
+  return [
+    '# Benchmarks',
+    '',
+    `Measured by \`pnpm bench\` on ${r.date.slice(0, 10)} — ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}, ${r.machine.platform}.`,
+    `Every runtime runs with ${r.threads} thread; medians of training-step latency (SGD, MSE) with tinybench, at least ${r.budget.minIterations} iterations and ${r.budget.timeMs} ms per measurement after ${r.budget.warmupIterations} warm-up steps.`,
+    'Targets: monitor overhead <= 1.05×, adapter / hand-written <= 1.10× where the hand-written model is the same model. The bench reports; it never fails on speed.',
+    '',
+    'Runtimes: ' + Object.entries(r.runtimes).map(([k, v]) => `${k} = ${v}`).join('; ') + '.',
+    torch
+      ? `PyTorch ${torch.version} eager CPU, ${torch.threads} thread, BLAS: ${torch.blas}.`
+      : `PyTorch column skipped: ${r.torch.available ? '' : r.torch.reason}.`,
+    '',
+    ...sections.flatMap((s) => [s, '']),
+    '## Achieved GFLOP/s (dense cases: multiply-adds of forward + backward, 2 FLOPs each)',
+    '',
+    torch ? `Practical ceiling: OpenBLAS-backed PyTorch multiplies 512×512 float32 matrices at ${torch.matmul512Gflops.toFixed(1)} GFLOP/s on ${torch.threads} thread here.` : 'No BLAS ceiling measured (PyTorch absent).',
+    '',
+    table(['workload', 'backend', 'GFLOP/s'], flopRows),
+    '',
+    '## Hand-written baselines',
+    '',
+    ...notes,
+    '',
+  ].join('\n');
+}
