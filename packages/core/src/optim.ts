@@ -32,9 +32,17 @@ function slot(state: OptimizerState, slotName: string, name: string, like: Numer
   return { buf, fresh: true };
 }
 
+/** Squared norms of a parameter before the step and of its update, gathered inside the update loop for free. */
+export interface UpdateSquares {
+  weightSq: number;
+  deltaSq: number;
+}
+
 /**
  * One optimizer step in place, with torch.optim's equations (arithmetic in float64, stored in the arrays' type).
  * `grads` are the already clipped gradients; `lr` is the scheduled rate for this step. Increments `state.step`.
+ * With `squares`, it also records per parameter ||θ before||² and ||Δθ||² (Δθ as stored, after rounding) — read
+ * in the same pass, so a monitored step needs no copy of the weights.
  */
 export function applyOptimizer(
   spec: OptimizerSpec,
@@ -42,12 +50,15 @@ export function applyOptimizer(
   params: Record<string, NumericArray>,
   grads: Record<string, NumericArray>,
   lr: number,
+  squares?: Record<string, UpdateSquares>,
 ): void {
   state.step += 1;
   const t = state.step;
   for (const [name, p] of Object.entries(params)) {
     const g = grads[name];
     if (!g) continue;
+    let weightSq = 0;
+    let deltaSq = 0;
     if (spec.type === 'sgd') {
       const { momentum, dampening, nesterov, weightDecay } = spec;
       const mom = momentum !== 0 ? slot(state, 'momentum_buffer', name, p) : undefined;
@@ -58,7 +69,12 @@ export function applyOptimizer(
           mom.buf[i] = b;
           d = nesterov ? d + momentum * mom.buf[i]! : mom.buf[i]!;
         }
-        p[i] = p[i]! - lr * d;
+        const old = p[i]!;
+        p[i] = old - lr * d;
+        if (squares) {
+          weightSq += old * old;
+          deltaSq += (p[i]! - old) ** 2;
+        }
       }
     } else {
       const [b1, b2] = spec.betas;
@@ -69,7 +85,8 @@ export function applyOptimizer(
       const stepSize = lr / bc1;
       const decoupled = spec.type === 'adamw';
       for (let i = 0; i < p.length; i++) {
-        let pi = p[i]!;
+        const old = p[i]!;
+        let pi = old;
         let gi = g[i]!;
         if (decoupled) pi *= 1 - lr * spec.weightDecay;
         else gi += spec.weightDecay * pi;
@@ -79,7 +96,12 @@ export function applyOptimizer(
         v[i] = vi;
         // eps after the square root and the bias correction, as torch.optim.Adam does.
         p[i] = pi - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bc2Sqrt + spec.eps);
+        if (squares) {
+          weightSq += old * old;
+          deltaSq += (p[i]! - old) ** 2;
+        }
       }
     }
+    if (squares) squares[name] = { weightSq, deltaSq };
   }
 }
