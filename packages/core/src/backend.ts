@@ -2,7 +2,7 @@ import { NotSupportedError } from './errors.js';
 import type { OptimizerState } from './optim.js';
 import type { ParamSet } from './params.js';
 import type { GradientReport, GradientResult } from './report.js';
-import type { Activation, CellType, NetworkSpec, ResidualVariant } from './spec.js';
+import type { Activation, CellType, ModelSpec, NetworkSpec, ResidualVariant } from './spec.js';
 import type { Tensor } from './tensor.js';
 import type { ClipMode, LossName, OptimizerName, ScheduleName, TrainingConfig } from './training.js';
 
@@ -100,15 +100,16 @@ export interface Backend {
   readonly runtime: RuntimeInfo;
   readonly supports: Supports;
   /** Builds a model from a parsed spec and its parameters (validated; `ParamError` on mismatch). */
-  createModel(spec: NetworkSpec, params: ParamSet): Promise<Model>;
+  createModel(spec: ModelSpec, params: ParamSet): Promise<Model>;
   /** Releases everything the backend holds, models included. */
   dispose(): Promise<void>;
 }
 
 /** Which `supports` entry a spec needs, or undefined when the backend declares it. */
-export function unsupportedSpecFeature(supports: Supports, spec: NetworkSpec): string | undefined {
+export function unsupportedSpecFeature(supports: Supports, spec: ModelSpec): string | undefined {
   if (spec.kind === 'residual') {
     if (!supports.residual.variants.includes(spec.variant)) return `residual variant "${spec.variant}"`;
+    if (spec.variant === 'conv') return undefined;
     if (!supports.residual.activations.includes(spec.block.activation)) return `activation "${spec.block.activation}"`;
     return undefined;
   }
@@ -116,7 +117,7 @@ export function unsupportedSpecFeature(supports: Supports, spec: NetworkSpec): s
 }
 
 /** Throws `NotSupportedError` when the backend's manifest does not cover the spec. */
-export function assertSpecSupported(backend: Pick<Backend, 'name' | 'supports'>, spec: NetworkSpec): void {
+export function assertSpecSupported(backend: Pick<Backend, 'name' | 'supports'>, spec: ModelSpec): void {
   const feature = unsupportedSpecFeature(backend.supports, spec);
   if (feature) throw new NotSupportedError(backend.name, feature);
 }

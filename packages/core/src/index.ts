@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './tensor.js';
 export * from './spec.js';
+export * from './conv-spec.js';
 export * from './params.js';
 export * from './training.js';
 export * from './loss.js';
