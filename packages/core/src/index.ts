@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './tensor.js';
 export * from './spec.js';
 export * from './conv-spec.js';
+export * from './conv-params.js';
 export * from './params.js';
 export * from './training.js';
 export * from './loss.js';
