@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Issue } from './errors.js';
+import { ShapeError, type Issue } from './errors.js';
+import { formatShape, sizeOf, type Tensor } from './tensor.js';
 
 const size = z.number().int().min(1).max(65_536);
 
@@ -134,4 +135,14 @@ export function convSpecIssues(spec: ConvResidualSpec): Issue[] {
     }
   });
   return issues;
+}
+
+/** Checks an NCHW input `[batch, inputChannels, H, W]` against a conv spec; returns the batch size. */
+export function checkConvInput(spec: ConvResidualSpec, input: Pick<Tensor, 'shape'> & { readonly data: ArrayLike<number> }, name = 'input'): number {
+  const want = [spec.inputChannels, ...spec.inputSize];
+  const shape = input.shape;
+  const ok = shape.length === 4 && Number.isInteger(shape[0]) && shape[0]! >= 1 && want.every((d, i) => shape[i + 1] === d);
+  if (!ok) throw new ShapeError(`${name}: expected shape [batch, ${want.join(', ')}] (NCHW), got ${formatShape(shape)}`);
+  if (input.data.length !== sizeOf(shape)) throw new ShapeError(`${name}: shape ${formatShape(shape)} needs ${sizeOf(shape)} values, got ${input.data.length}`);
+  return shape[0]!;
 }

@@ -3,6 +3,7 @@ import {
   ParamError,
   paramShapes,
   type GradientReport,
+  type ModelSpec,
   type NetworkSpec,
   type OptimizerState,
   type StepResult,
@@ -44,7 +45,7 @@ export function exportTrainingState(state: OptimizerState): TrainingState {
  * Restores a `TrainingState` (a deep copy, widened to float64). Every optimizer buffer must belong to a
  * parameter of the spec and have its length; otherwise a `ParamError` names the buffer.
  */
-export function importTrainingState(spec: NetworkSpec, state: TrainingState): OptimizerState {
+export function importTrainingState(spec: ModelSpec, state: TrainingState): OptimizerState {
   const sizes = new Map(paramShapes(spec).map((p) => [p.name, p.shape]));
   const unexpected: string[] = [];
   const wrongShape: { name: string; expected: readonly number[]; actual: readonly number[] }[] = [];
