@@ -2,6 +2,7 @@ import { NotSupportedError } from './errors.js';
 import type { OptimizerState } from './optim.js';
 import type { ParamSet } from './params.js';
 import type { GradientReport, GradientResult } from './report.js';
+import type { BatchNormMode } from './conv-spec.js';
 import type { Activation, CellType, ModelSpec, NetworkSpec, ResidualVariant } from './spec.js';
 import type { Tensor } from './tensor.js';
 import type { ClipMode, LossName, OptimizerName, ScheduleName, TrainingConfig } from './training.js';
@@ -80,6 +81,11 @@ export interface Model {
   setParams(params: ParamSet): Promise<void>;
   getTrainingState(): Promise<TrainingState>;
   setTrainingState(state: TrainingState): Promise<void>;
+  /**
+   * Conv specs with BatchNorm: switches between PyTorch's `module.train()` (the initial mode) and `module.eval()`.
+   * Optional: models of specs without BatchNorm need not implement it.
+   */
+  setBatchNormMode?(mode: BatchNormMode): void;
   /** Frees runtime resources (tensors, sessions). Idempotent. */
   dispose(): Promise<void>;
 }

@@ -16,6 +16,13 @@ export const convShortcuts = ['projection', 'zeropad'] as const;
  */
 export type ConvShortcut = (typeof convShortcuts)[number];
 
+export const batchNormModes = ['train', 'eval'] as const;
+/**
+ * How BatchNorm behaves, as PyTorch's `module.train()` / `module.eval()`: `train` normalizes with the batch
+ * statistics (biased variance) and training steps update the running statistics; `eval` uses the running statistics.
+ */
+export type BatchNormMode = (typeof batchNormModes)[number];
+
 export const convPresets = ['resnet20', 'resnet32', 'resnet56', 'resnet18', 'resnet34'] as const;
 export type ConvPreset = (typeof convPresets)[number];
 

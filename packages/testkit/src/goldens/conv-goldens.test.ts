@@ -18,7 +18,7 @@ describe('the reference conv net matches every PyTorch conv golden to 1e-9', () 
 
   it.each(cases.map((c) => [c.id, c] as const))('%s', async (_, c) => {
     const model = await backend.createConvModel(c.spec, c.params);
-    model.setMode(c.mode);
+    model.setBatchNormMode(c.mode);
     expect(relativeError((await model.forward64(c.batch.input)).data, c.expected.output.data), 'output').toBeLessThan(1e-9);
     const r = await model.computeGradients64(c.batch, c.loss);
     expect(Math.abs(r.loss - c.expected.loss) / Math.abs(c.expected.loss), 'loss').toBeLessThan(1e-9);

@@ -9,7 +9,7 @@ export interface ConvGoldenExpectation {
   /** Gradients of the trainable tensors (not of the running statistics), PyTorch names. */
   readonly grads: Readonly<Record<string, Float64Tensor>>;
   /** ||dL/d(block output)|| per BasicBlock, in network order. */
-  readonly blockOutputGradNorms: readonly number[];
+  readonly blockOutputGradNorms: number[];
   /** BN train mode only: `running_mean` / `running_var` after the forward (momentum 0.1, unbiased variance). */
   readonly runningStats?: Readonly<Record<string, Float64Tensor>>;
 }

@@ -19,7 +19,7 @@ describe('reference conv model: BatchNorm modes and buffers', () => {
     const m = await model();
     const train = await m.forward64(input);
     expect(await m.forward64(input)).toEqual(train);
-    m.setMode('eval');
+    m.setBatchNormMode('eval');
     const evaluated = await m.forward64(input);
     expect(evaluated.data).not.toEqual(train.data);
     // Fresh running statistics are mean 0, var 1: eval-mode BN is x/√(1+eps)·γ+β, so scaling the input scales
@@ -39,7 +39,7 @@ describe('reference conv model: BatchNorm modes and buffers', () => {
     expect(after['bn1.running_mean']!.data).not.toEqual(before['bn1.running_mean']!.data);
     expect(Object.keys(result.report!.params)).not.toContain('bn1.running_mean');
     expect(result.report!.blockOutputGradNorms).toHaveLength(2);
-    m.setMode('eval');
+    m.setBatchNormMode('eval');
     await m.trainStep(batch);
     const frozen = await m.getParams64();
     expect(m.batchesTracked).toBe(1);
@@ -54,7 +54,7 @@ describe('reference conv model: BatchNorm modes and buffers', () => {
     const t = await createReferenceBackend().createConvModel(tiny, initParams(tiny, { seed: 1 }));
     await expect(t.forward(tensor([1, 1, 1, 1], [0.5]))).rejects.toThrow(ShapeError);
     await expect(t.forward(tensor([1, 1, 1, 1], [0.5]))).rejects.toThrow('bn1: BatchNorm in training mode needs more than 1 value per channel');
-    t.setMode('eval');
+    t.setBatchNormMode('eval');
     expect((await t.forward(tensor([1, 1, 1, 1], [0.5]))).shape).toEqual([1, 2]);
   });
 });

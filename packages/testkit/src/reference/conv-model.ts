@@ -15,6 +15,7 @@ import {
   validateParams,
   type Backend,
   type Batch,
+  type BatchNormMode,
   type ConvResidualSpec,
   type GradientReport,
   type GradientResult,
@@ -27,7 +28,7 @@ import {
   type TrainingConfig,
   type TrainingState,
 } from '@gradscope/core';
-import { convBackward, convForward, updateConvRunningStats, type BatchNormMode, type ConvProbes, type ConvTape } from './conv-net.js';
+import { convBackward, convForward, updateConvRunningStats, type ConvProbes, type ConvTape } from './conv-net.js';
 import type { AnyBatch, AnyTensor } from './network.js';
 import type { Params64, Tensor64 } from './params64.js';
 import { exportTrainingState, importTrainingState } from './train.js';
@@ -53,7 +54,7 @@ function checkTarget(spec: ConvResidualSpec, target: AnyTensor, batch: number, l
  * gradients, PyTorch's BatchNorm. It offers the `Model` methods; its `spec` is a `ConvResidualSpec`, which the
  * `Model` contract (typed on `NetworkSpec`) does not cover yet, hence a class of its own.
  *
- * BatchNorm mode (`setMode`): `train` (the default, like a fresh torch module) normalizes with batch statistics,
+ * BatchNorm mode (`setBatchNormMode`): `train` (the default, like a fresh torch module) normalizes with batch statistics,
  * `eval` with the running ones. Only `trainStep` in `train` mode updates the running statistics (momentum 0.1,
  * unbiased variance) and `batchesTracked`; `forward` and `computeGradients` never change the model. Gradients and
  * optimizer updates cover the trainable tensors only, never `running_mean` / `running_var`.
@@ -77,13 +78,13 @@ export class ReferenceConvModel {
   }
 
   /** Like `module.train()` / `module.eval()` in PyTorch. */
-  setMode(mode: BatchNormMode): void {
+  setBatchNormMode(mode: BatchNormMode): void {
     this.guard();
     if (mode !== 'train' && mode !== 'eval') throw new NotSupportedError(this.owner.name, `BatchNorm mode ${JSON.stringify(mode)}`, 'expected train or eval');
     this.mode = mode;
   }
 
-  getMode(): BatchNormMode {
+  getBatchNormMode(): BatchNormMode {
     return this.mode;
   }
 

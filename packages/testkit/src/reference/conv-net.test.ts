@@ -1,7 +1,7 @@
-import { computeLoss, createRng, initParams, parseModelSpec, relativeError, type ConvResidualSpec, type LossName } from '@gradscope/core';
+import { computeLoss, createRng, initParams, parseModelSpec, relativeError, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { finiteDifferences, l2, labels, uniformTensor } from './__fixtures__/testing.js';
-import { convBackward, convForward, type BatchNormMode, type ConvProbes } from './conv-net.js';
+import { convBackward, convForward, type ConvProbes } from './conv-net.js';
 import type { Params64 } from './params64.js';
 
 interface Case {

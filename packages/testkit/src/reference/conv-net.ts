@@ -1,4 +1,4 @@
-import { convLayout, ShapeError, type ConvBlockLayout, type ConvResidualSpec } from '@gradscope/core';
+import { convLayout, ShapeError, type BatchNormMode, type ConvBlockLayout, type ConvResidualSpec } from '@gradscope/core';
 import {
   addZeroPadShortcutBackward,
   batchNorm2d,
@@ -20,11 +20,6 @@ import {
 import { addBiasGrad, addInto, addMatMul, addWeightGrad, linear, norm } from './linalg.js';
 import { param, type Params64 } from './params64.js';
 
-/**
- * How BatchNorm behaves, as PyTorch's `module.train()` / `module.eval()`: `train` normalizes with the batch
- * statistics (biased variance), `eval` with the running statistics. Has no effect when `norm` is `"none"`.
- */
-export type BatchNormMode = 'train' | 'eval';
 
 /** conv (no bias) followed by BatchNorm, or the conv alone when `norm` is `"none"`. */
 interface ConvBnTape {
