@@ -15,12 +15,16 @@ runs Python.
 import argparse
 import json
 import pathlib
+import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 OUT_DIR = pathlib.Path(__file__).resolve().parents[2] / "packages" / "testkit" / "fixtures"
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "torch"))
+from conv_resnet import ConvResNet  # noqa: E402  (needs python3-torchvision)
 
 BATCH = 3
 INPUT_SIZE = 4
@@ -397,6 +401,84 @@ def training_fixture():
     return out
 
 
+# ---------------------------------------------------------------------------------------------------- conv residual
+
+CONV_BATCH = 3
+
+
+def conv_spec(stem, shortcut, skip, norm, channels):
+    return {
+        "kind": "residual", "variant": "conv", "inputChannels": channels, "inputSize": [8, 8], "outputSize": OUTPUT_SIZE,
+        "stem": stem, "shortcut": shortcut, "skip": skip, "norm": norm,
+        "stages": [{"blocks": 2, "channels": 4, "stride": 1}, {"blocks": 1, "channels": 6, "stride": 2}],
+    }
+
+
+def conv_case(spec, mode, seed):
+    """torchvision init in float32; BatchNorm affine parameters and (for eval) running statistics moved off 1/0 by
+    float32 draws and two training-mode warm-up forwards, so every BatchNorm term is exercised."""
+    torch.manual_seed(seed)
+    model = ConvResNet(spec)
+    gen = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 1 and not name.startswith("fc."):
+                p.copy_(torch.rand(p.shape, generator=gen) + 0.5 if name.endswith("weight") else torch.rand(p.shape, generator=gen) - 0.5)
+        if mode == "eval":
+            model.train()
+            for _ in range(2):
+                model(torch.randn(CONV_BATCH, spec["inputChannels"], 8, 8, generator=gen))
+    x32 = torch.randn(CONV_BATCH, spec["inputChannels"], 8, 8, generator=gen)
+    model = model.double()
+    params = {n: t for n, t in model.state_dict().items() if not n.endswith("num_batches_tracked")}
+    for name, p in params.items():
+        assert_float32_exact(p, name)
+    start = {n: t.clone() for n, t in params.items()}
+    x = x32.to(torch.float64)
+    model.train(mode == "train")
+    skip = "residual" if spec["skip"] == "identity" else "plain"
+    case = {
+        "id": f"{skip} {spec['stem']} {spec['shortcut'] if spec['skip'] == 'identity' else 'no-shortcut'} norm {spec['norm']} BN {mode}",
+        "seed": seed, "spec": spec, "mode": mode, "params": {n: tensor_json(t) for n, t in start.items()},
+        "input": tensor_json(x), "losses": [],
+    }
+    for loss_name in LOSSES:
+        model.load_state_dict(start, strict=False)
+        target = make_target(loss_name, CONV_BATCH, gen)
+        model.zero_grad()
+        block_outputs = []
+        output = model(x, block_outputs)
+        loss = loss_of(loss_name, output, target)
+        loss.backward()
+        case["output"] = tensor_json(output)
+        result = {
+            "loss": loss_name, "target": tensor_json(target), "value": float(loss),
+            "grads": {name: tensor_json(p.grad) for name, p in model.named_parameters()},
+            "blockOutputGradNorms": [norm(h.grad) for h in block_outputs],
+        }
+        if mode == "train" and spec["norm"] == "batch":
+            result["runningStats"] = {n: tensor_json(t) for n, t in model.state_dict().items() if "running_" in n}
+        case["losses"].append(result)
+    return case
+
+
+def conv_fixture():
+    configs = [
+        ("cifar", "projection", "identity", "batch", 3),
+        ("cifar", "zeropad", "identity", "batch", 1),
+        ("cifar", "zeropad", "none", "batch", 2),
+        ("cifar", "zeropad", "identity", "none", 1),
+        ("imagenet", "projection", "identity", "batch", 3),
+    ]
+    cases = []
+    seed = 3000
+    for stem, shortcut, skip, norm_kind, channels in configs:
+        for mode in ("train", "eval") if norm_kind == "batch" else ("train",):
+            cases.append(conv_case(conv_spec(stem, shortcut, skip, norm_kind, channels), mode, seed))
+            seed += 1
+    return cases
+
+
 # ---------------------------------------------------------------------------------------------------- main
 
 def write(out_dir, name, payload):
@@ -415,6 +497,7 @@ def main():
     write(out_dir, "recurrent.json", {"cases": recurrent_fixture()})
     write(out_dir, "keras-lstm.json", {"cases": [keras_lstm_case()]})
     write(out_dir, "training.json", {"trajectories": training_fixture()})
+    write(out_dir, "conv-residual.json", {"cases": conv_fixture()})
 
 
 if __name__ == "__main__":

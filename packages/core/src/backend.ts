@@ -2,7 +2,8 @@ import { NotSupportedError } from './errors.js';
 import type { OptimizerState } from './optim.js';
 import type { ParamSet } from './params.js';
 import type { GradientReport, GradientResult } from './report.js';
-import type { Activation, CellType, NetworkSpec, ResidualVariant } from './spec.js';
+import type { BatchNormMode } from './conv-spec.js';
+import type { Activation, CellType, ModelSpec, NetworkSpec, ResidualVariant } from './spec.js';
 import type { Tensor } from './tensor.js';
 import type { ClipMode, LossName, OptimizerName, ScheduleName, TrainingConfig } from './training.js';
 
@@ -80,6 +81,11 @@ export interface Model {
   setParams(params: ParamSet): Promise<void>;
   getTrainingState(): Promise<TrainingState>;
   setTrainingState(state: TrainingState): Promise<void>;
+  /**
+   * Conv specs with BatchNorm: switches between PyTorch's `module.train()` (the initial mode) and `module.eval()`.
+   * Optional: models of specs without BatchNorm need not implement it.
+   */
+  setBatchNormMode?(mode: BatchNormMode): void;
   /** Frees runtime resources (tensors, sessions). Idempotent. */
   dispose(): Promise<void>;
 }
@@ -100,15 +106,16 @@ export interface Backend {
   readonly runtime: RuntimeInfo;
   readonly supports: Supports;
   /** Builds a model from a parsed spec and its parameters (validated; `ParamError` on mismatch). */
-  createModel(spec: NetworkSpec, params: ParamSet): Promise<Model>;
+  createModel(spec: ModelSpec, params: ParamSet): Promise<Model>;
   /** Releases everything the backend holds, models included. */
   dispose(): Promise<void>;
 }
 
 /** Which `supports` entry a spec needs, or undefined when the backend declares it. */
-export function unsupportedSpecFeature(supports: Supports, spec: NetworkSpec): string | undefined {
+export function unsupportedSpecFeature(supports: Supports, spec: ModelSpec): string | undefined {
   if (spec.kind === 'residual') {
     if (!supports.residual.variants.includes(spec.variant)) return `residual variant "${spec.variant}"`;
+    if (spec.variant === 'conv') return undefined;
     if (!supports.residual.activations.includes(spec.block.activation)) return `activation "${spec.block.activation}"`;
     return undefined;
   }
@@ -116,7 +123,7 @@ export function unsupportedSpecFeature(supports: Supports, spec: NetworkSpec): s
 }
 
 /** Throws `NotSupportedError` when the backend's manifest does not cover the spec. */
-export function assertSpecSupported(backend: Pick<Backend, 'name' | 'supports'>, spec: NetworkSpec): void {
+export function assertSpecSupported(backend: Pick<Backend, 'name' | 'supports'>, spec: ModelSpec): void {
   const feature = unsupportedSpecFeature(backend.supports, spec);
   if (feature) throw new NotSupportedError(backend.name, feature);
 }

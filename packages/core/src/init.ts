@@ -1,7 +1,8 @@
 import { SpecError } from './errors.js';
 import { paramShapes, type ParamSet } from './params.js';
 import { createRng, type RandomStream } from './random.js';
-import type { NetworkSpec } from './spec.js';
+import type { ConvResidualSpec } from './conv-spec.js';
+import type { ModelSpec, NetworkSpec } from './spec.js';
 import { sizeOf } from './tensor.js';
 
 export const initSchemes = ['pytorch', 'xavier', 'kaiming', 'orthogonal'] as const;
@@ -13,6 +14,11 @@ export const initSchemes = ['pytorch', 'xavier', 'kaiming', 'orthogonal'] as con
  * - `orthogonal`: each gate block of a recurrent `weight_hh` and each square residual block weight is a random
  *   orthogonal matrix (QR of a Gaussian matrix, signs fixed as `torch.nn.init.orthogonal_` does);
  *   the other weights (`weight_ih`, stem, head, fc) are Glorot uniform; biases are zero.
+ *
+ * Conv specs (`variant: "conv"`) take only `pytorch`, which for them means torchvision's ResNet initialization:
+ * conv weights N(0, √(2/fan_out)) with fan_out = out_channels·k·k (`kaiming_normal_(mode="fan_out",
+ * nonlinearity="relu")`), BatchNorm weight 1 and bias 0, running mean 0 and running variance 1, and the `fc` Linear
+ * with PyTorch's default U(±1/√fan_in) for weight and bias.
  */
 export type InitScheme = (typeof initSchemes)[number];
 
@@ -136,7 +142,7 @@ function fill(scheme: InitScheme, role: ParamRole, out: Float32Array, rng: Rando
   }
 }
 
-function checkOptions(spec: NetworkSpec, options: InitOptions): InitScheme {
+function checkOptions(spec: ModelSpec, options: InitOptions): InitScheme {
   const scheme = options.scheme ?? 'pytorch';
   const issues = [];
   if (!Number.isSafeInteger(options.seed)) {
@@ -144,6 +150,9 @@ function checkOptions(spec: NetworkSpec, options: InitOptions): InitScheme {
   }
   if (!(initSchemes as readonly string[]).includes(scheme)) {
     issues.push({ path: 'scheme', message: `expected one of ${initSchemes.join('|')}, got ${JSON.stringify(scheme)}` });
+  }
+  if (spec.kind === 'residual' && spec.variant === 'conv' && scheme !== 'pytorch') {
+    issues.push({ path: 'scheme', message: `a conv spec is initialized as torchvision's ResNet ("pytorch"), got ${JSON.stringify(scheme)}` });
   }
   if (options.forgetBias !== undefined) {
     if (spec.kind !== 'recurrent' || spec.cell !== 'lstm') {
@@ -162,9 +171,10 @@ function checkOptions(spec: NetworkSpec, options: InitOptions): InitScheme {
  * versions. Every parameter draws from its own sub-stream (`seed` -> parameter name), so adding a layer does not
  * change the weights of the others. Throws `SpecError` for an unknown scheme or a misplaced `forgetBias`.
  */
-export function initParams(spec: NetworkSpec, options: InitOptions): ParamSet {
+export function initParams(spec: ModelSpec, options: InitOptions): ParamSet {
   const scheme = checkOptions(spec, options);
   const root = createRng(options.seed).stream(`init/${scheme}`);
+  if (spec.kind === 'residual' && spec.variant === 'conv') return initConvParams(spec, root);
   const params: ParamSet = {};
   for (const role of rolesOf(spec)) {
     const data = new Float32Array(sizeOf(role.shape));
@@ -177,6 +187,21 @@ export function initParams(spec: NetworkSpec, options: InitOptions): ParamSet {
       params[`lstm.bias_ih_l${k}`]!.data.fill(options.forgetBias, h, 2 * h);
       params[`lstm.bias_hh_l${k}`]!.data.fill(0, h, 2 * h);
     }
+  }
+  return params;
+}
+
+/** torchvision's ResNet initialization (see `InitScheme`), one sub-stream per tensor. */
+function initConvParams(spec: ConvResidualSpec, root: RandomStream): ParamSet {
+  const params: ParamSet = {};
+  const shapes = paramShapes(spec);
+  const fcIn = shapes.find((p) => p.name === 'fc.weight')!.shape[1]!;
+  for (const { name, shape } of shapes) {
+    const data = new Float32Array(sizeOf(shape));
+    if (name.startsWith('fc.')) fillUniform(data, root.stream(name), 1 / Math.sqrt(fcIn));
+    else if (shape.length === 4) fillNormal(data, root.stream(name), Math.sqrt(2 / (shape[0]! * shape[2]! * shape[3]!)));
+    else if (name.endsWith('.weight') || name.endsWith('.running_var')) data.fill(1);
+    params[name] = { shape: [...shape], data };
   }
   return params;
 }

@@ -1,7 +1,7 @@
 import type { TrainingState } from './backend.js';
 import { ParamError } from './errors.js';
 import { paramShapes } from './params.js';
-import type { NetworkSpec } from './spec.js';
+import type { ModelSpec } from './spec.js';
 import type { OptimizerSpec } from './training.js';
 import { sizeOf, type NumericArray } from './tensor.js';
 
@@ -119,7 +119,7 @@ export function trainingStateOf(state: OptimizerState): TrainingState {
  * An optimizer state restored from a `TrainingState` (a deep copy in `float`, Float32Array by default), after checking
  * that every buffer belongs to a parameter of the spec and has its size: otherwise one `ParamError` names each buffer.
  */
-export function restoreOptimizerState(spec: NetworkSpec, state: TrainingState, float: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array): OptimizerState {
+export function restoreOptimizerState(spec: ModelSpec, state: TrainingState, float: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array): OptimizerState {
   const sizes = new Map(paramShapes(spec).map((p) => [p.name, p.shape]));
   const unexpected: string[] = [];
   const wrongShape: { name: string; expected: readonly number[]; actual: readonly number[] }[] = [];

@@ -2,7 +2,7 @@ import { WeightsFormatError } from './errors.js';
 import { validateParams, type ParamSet } from './params.js';
 import { parseParamsJson, serializeParamsJson } from './params-json.js';
 import { readSafetensorsParams, serializeSafetensors } from './safetensors.js';
-import type { NetworkSpec } from './spec.js';
+import type { ModelSpec } from './spec.js';
 
 export const paramsFormats = ['json', 'safetensors'] as const;
 /** `json`: `{ "name": { "shape", "data" } }`; `safetensors`: what `safetensors.torch.save_file(model.state_dict())` writes. */
@@ -25,7 +25,7 @@ function checkFormat(format: unknown): asserts format is ParamsFormat {
  * A malformed file is a `WeightsFormatError`; a well-formed file that does not fit the spec is one `ParamError`
  * listing every missing, unexpected and wrongly-shaped tensor. Integer buffers (`*.num_batches_tracked`) are skipped.
  */
-export function loadParams(spec: NetworkSpec, data: Uint8Array | string, options: LoadParamsOptions): ParamSet {
+export function loadParams(spec: ModelSpec, data: Uint8Array | string, options: LoadParamsOptions): ParamSet {
   const { format } = options;
   checkFormat(format);
   const source = options.source ?? `${format} parameters`;

@@ -1,5 +1,6 @@
 import { ParamError } from './errors.js';
-import { gateCount, type NetworkSpec } from './spec.js';
+import { convStateDict } from './conv-params.js';
+import { gateCount, type ModelSpec } from './spec.js';
 import { shapeEquals, sizeOf, type Tensor } from './tensor.js';
 
 /**
@@ -11,10 +12,24 @@ export type ParamSet = Record<string, Tensor>;
 export interface ParamShape {
   readonly name: string;
   readonly shape: readonly number[];
+  /**
+   * `false` for float32 buffers that travel in the `ParamSet` but are not trained: BatchNorm's `running_mean` and
+   * `running_var` (no gradient, no optimizer update; a training-mode forward updates them). Absent means trainable.
+   */
+  readonly trainable?: false;
 }
 
-/** Every parameter the spec expects, with its PyTorch name and shape, in `state_dict` order. */
-export function paramShapes(spec: NetworkSpec): ParamShape[] {
+/**
+ * Every float32 tensor the spec expects, with its PyTorch name and shape, in `state_dict` order. For a conv spec
+ * this includes the BatchNorm running statistics (`trainable: false`) but not the int64 `num_batches_tracked`
+ * counters, which are not part of a `ParamSet` (loaders skip them; see `convStateDict`).
+ */
+export function paramShapes(spec: ModelSpec): ParamShape[] {
+  if (spec.kind === 'residual' && spec.variant === 'conv') {
+    return convStateDict(spec)
+      .filter((e) => e.dtype === 'F32')
+      .map((e) => (e.trainable ? { name: e.name, shape: e.shape } : { name: e.name, shape: e.shape, trainable: false }));
+  }
   const out: ParamShape[] = [];
   const linear = (name: string, inF: number, outF: number): void => {
     out.push({ name: `${name}.weight`, shape: [outF, inF] }, { name: `${name}.bias`, shape: [outF] });
@@ -41,16 +56,16 @@ export function paramShapes(spec: NetworkSpec): ParamShape[] {
   return out;
 }
 
-/** Total number of scalar parameters. */
-export function paramCount(spec: NetworkSpec): number {
-  return paramShapes(spec).reduce((n, p) => n + sizeOf(p.shape), 0);
+/** Total number of trainable scalar parameters (buffers such as running statistics are not counted). */
+export function paramCount(spec: ModelSpec): number {
+  return paramShapes(spec).reduce((n, p) => n + (p.trainable === false ? 0 : sizeOf(p.shape)), 0);
 }
 
 /**
  * Checks a parameter set against the spec and returns it in `state_dict` order.
  * Throws one `ParamError` listing every missing, unexpected and wrongly-shaped tensor.
  */
-export function validateParams(spec: NetworkSpec, params: ParamSet, source = 'parameters'): ParamSet {
+export function validateParams(spec: ModelSpec, params: ParamSet, source = 'parameters'): ParamSet {
   const expected = paramShapes(spec);
   const names = new Set(expected.map((p) => p.name));
   const missing: string[] = [];

@@ -6,6 +6,7 @@ export * from './agreement.js';
 export * from './models.js';
 export * from './options.js';
 export * from './golden-checks.js';
+export * from './conv-golden-checks.js';
 export * from './sweep-checks.js';
 export * from './params-checks.js';
 export * from './checkpoint-checks.js';

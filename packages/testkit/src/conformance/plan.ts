@@ -5,6 +5,8 @@ import { createReferenceBackend } from '../reference/backend.js';
 import { checkCheckpointResume } from './checkpoint-checks.js';
 import { checkBackendDispose, checkResourcesReleased, checkUseAfterDispose } from './dispose-checks.js';
 import { firstGap, lossGap, normFieldsOf, reportGap, semanticsGap, specGap, trainingGap } from './gating.js';
+import { loadConvGoldens } from '../goldens/conv.js';
+import { checkConvGoldenCase } from './conv-golden-checks.js';
 import { checkGoldenCase, checkTrajectory } from './golden-checks.js';
 import { withBackend, type BackendFactory } from './models.js';
 import { checkNotSupported, undeclaredFeatures } from './not-supported-checks.js';
@@ -61,6 +63,14 @@ function goldenSections(factory: BackendFactory, supports: Supports, goldens: re
       checks: [...cases.map((c) => check(c.id, (b) => checkGoldenCase(b, c), factory, firstGap(specGap(supports, c.spec), lossGap(supports, c.loss)))), ...reportSkips],
     };
   });
+}
+
+/** Conv residual goldens, gated on `supports.residual.variants` including "conv". */
+function convGoldenSection(factory: BackendFactory, supports: Supports): ConformanceSection {
+  const variantGap = supports.residual.variants.includes('conv') ? undefined : 'backend does not declare residual variant "conv"';
+  const skip = firstGap(semanticsGap(supports), variantGap);
+  const checks = loadConvGoldens().map((c) => check(c.id, (b) => checkConvGoldenCase(b, c), factory, lossGap(supports, c.loss)));
+  return { id: 'goldens', title: 'conv residual goldens (BatchNorm train and eval)', ...(skip && { skip }), checks };
 }
 
 function trajectorySection(factory: BackendFactory, supports: Supports): ConformanceSection {
@@ -157,6 +167,7 @@ export async function planConformance(options: ConformanceOptions): Promise<Conf
   const goldens = loadGoldenCases();
   const sections = [
     ...goldenSections(options.factory, supports, goldens),
+    convGoldenSection(options.factory, supports),
     trajectorySection(options.factory, supports),
     sweepSection(options.factory, supports),
     ...contractSections(options, supports, contractModels(goldens, supports)),

@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './load.js';
 export * from './fixtures-dir.js';
+export * from './conv.js';

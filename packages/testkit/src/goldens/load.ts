@@ -14,7 +14,7 @@ import {
 import { fixturesDir } from './fixtures-dir.js';
 import type { Float64Tensor, GoldenCase, GoldenExpectation, GoldenFile, GoldenStep, GoldenTrajectory } from './types.js';
 
-interface RawTensor {
+export interface RawTensor {
   shape: number[];
   data: number[];
 }
@@ -50,7 +50,7 @@ interface RawTrajectory {
   steps: { step: number; lr: number; loss: number; gradNorm: number; clipCoef: number; grads: Record<string, RawTensor>; params: Record<string, RawTensor> }[];
 }
 
-function readFixture<T>(name: string): T {
+export function readFixture<T>(name: string): T {
   const path = join(fixturesDir, name);
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -59,7 +59,7 @@ function readFixture<T>(name: string): T {
   }
 }
 
-function float64Tensor(raw: RawTensor, where: string): Float64Tensor {
+export function float64Tensor(raw: RawTensor, where: string): Float64Tensor {
   if (!Array.isArray(raw?.shape) || !Array.isArray(raw.data) || raw.data.length !== sizeOf(raw.shape)) {
     throw new WeightsFormatError(`golden fixture: ${where} is not a {shape, data} tensor with matching sizes`);
   }
@@ -67,7 +67,7 @@ function float64Tensor(raw: RawTensor, where: string): Float64Tensor {
 }
 
 /** Weights, inputs and targets are float32 values by construction; a value that is not means a broken fixture. */
-function float32Tensor(raw: RawTensor, where: string): Tensor {
+export function float32Tensor(raw: RawTensor, where: string): Tensor {
   const t = float64Tensor(raw, where);
   const data = Float32Array.from(t.data);
   const bad = t.data.findIndex((v, i) => v !== data[i]);
@@ -75,7 +75,7 @@ function float32Tensor(raw: RawTensor, where: string): Tensor {
   return { shape: t.shape, data };
 }
 
-function mapTensors<T>(raw: Record<string, RawTensor>, where: string, f: (t: RawTensor, where: string) => T): Record<string, T> {
+export function mapTensors<T>(raw: Record<string, RawTensor>, where: string, f: (t: RawTensor, where: string) => T): Record<string, T> {
   return Object.fromEntries(Object.entries(raw).map(([name, t]) => [name, f(t, `${where}.${name}`)]));
 }
 

@@ -10,7 +10,7 @@ import { fixturesDir } from './fixtures-dir.js';
 // CI has no Python: there the check is skipped, visibly.
 const python = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../../../../tools/goldens/make_goldens.py', import.meta.url));
-const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const hasTorch = spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
 const title = 'tools/goldens/make_goldens.py regenerates the committed fixtures';
 
 /** Paths where two JSON documents differ: structure exactly, numbers to 1e-12 relative. */
@@ -46,5 +46,5 @@ if (hasTorch) {
     }
   });
 } else {
-  it.skip(`${title} — skipped: ${python} with torch is not installed (CI has no Python)`, () => {});
+  it.skip(`${title} — skipped: ${python} with torch and torchvision is not installed (CI has no Python)`, () => {});
 }

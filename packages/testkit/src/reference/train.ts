@@ -3,6 +3,7 @@ import {
   restoreOptimizerState,
   trainingStateOf,
   type GradientReport,
+  type ModelSpec,
   type NetworkSpec,
   type OptimizerState,
   type StepResult,
@@ -41,6 +42,6 @@ export function exportTrainingState(state: OptimizerState): TrainingState {
 }
 
 /** Restores a `TrainingState` as float64 buffers; a buffer that fits no parameter is a `ParamError` naming it. */
-export function importTrainingState(spec: NetworkSpec, state: TrainingState): OptimizerState {
+export function importTrainingState(spec: ModelSpec, state: TrainingState): OptimizerState {
   return restoreOptimizerState(spec, state, Float64Array);
 }

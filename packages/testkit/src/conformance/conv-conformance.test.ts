@@ -1,0 +1,56 @@
+import { isConvResidual, type Backend, type Model } from '@gradscope/core';
+import { describe, expect, it } from 'vitest';
+import { createReferenceBackend, referenceSupports } from '../reference/backend.js';
+import { planConformance } from './plan.js';
+import type { BackendFactory } from './models.js';
+
+/**
+ * The reference with conv specs routed to `createConvModel`, declaring variant "conv": what a conv-capable backend
+ * looks like to the suite. `ignoreEval` makes `setBatchNormMode` do nothing (a backend stuck in train mode).
+ */
+function convBackend(ignoreEval = false): BackendFactory {
+  return () => {
+    const reference = createReferenceBackend();
+    const backend: Backend = {
+      ...reference,
+      supports: { ...referenceSupports, residual: { ...referenceSupports.residual, variants: ['dense', 'conv'] } },
+      async createModel(spec, params) {
+        if (!isConvResidual(spec)) return reference.createModel(spec, params);
+        const model = await reference.createConvModel(spec, params);
+        if (ignoreEval) model.setBatchNormMode = () => {};
+        return model as unknown as Model; // Model.spec is typed NetworkSpec until the contract carries conv specs
+      },
+      dispose: () => reference.dispose(),
+    };
+    return backend;
+  };
+}
+
+async function convSection(factory: BackendFactory) {
+  const sections = await planConformance({ name: 'conv', factory, only: ['goldens'] });
+  return sections.find((s) => s.title.startsWith('conv residual goldens'))!;
+}
+
+describe('conformance: conv residual goldens', () => {
+  it('are skipped, with the reason, for a backend that does not declare variant "conv"', async () => {
+    const section = await convSection(createReferenceBackend);
+    expect(section.skip).toBe('backend does not declare residual variant "conv"');
+  });
+
+  it('pass for a backend that computes them as PyTorch does (BN train and eval, running statistics)', async () => {
+    const section = await convSection(convBackend());
+    expect(section.skip).toBeUndefined();
+    expect(section.checks).toHaveLength(18);
+    const results = await Promise.all(section.checks.map(async (c) => ({ title: c.title, result: await c.run() })));
+    expect(results.filter((r) => !r.result.pass).map((r) => `${r.title}: ${r.result.failures.join('; ')}`)).toEqual([]);
+  });
+
+  it('fail the eval-mode cases, and only those, when the model ignores setBatchNormMode', async () => {
+    const section = await convSection(convBackend(true));
+    const results = await Promise.all(section.checks.map(async (c) => ({ title: c.title, result: await c.run() })));
+    const failed = results.filter((r) => !r.result.pass).map((r) => r.title);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed).toEqual(results.map((r) => r.title).filter((t) => t.includes('BN eval')));
+    expect(results.find((r) => !r.result.pass)!.result.failures.join('\n')).toMatch(/forward output: relative error/);
+  });
+});
