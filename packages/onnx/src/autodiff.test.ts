@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { appendBackward, differentiableOps, NoGradientRuleError } from './autodiff.js';
+import { batchNormTraining } from './batchnorm.js';
 import { Graph, type Attrs } from './graph.js';
 import { OnnxSession, type Feeds } from './session.js';
 import { relErr, seededRandom, uniform } from './test-helpers.js';
 
-type Range = 'any' | 'positive' | 'awayFromZero';
+/** `distinct`: values at least 0.05 apart, so a finite-difference step never changes which element is a max. */
+type Range = 'any' | 'positive' | 'awayFromZero' | 'distinct';
 
 interface OpCase {
   readonly name: string;
@@ -56,6 +58,44 @@ const cases: OpCase[] = [
   { name: 'ReduceMean over axis 0', op: 'ReduceMean', inputs: [{ shape: [3, 4] }], attrs: { axes: [0], keepdims: 1 } },
   { name: 'ReduceMean over everything', op: 'ReduceMean', inputs: [{ shape: [3, 4] }], attrs: { keepdims: 0 } },
   { name: 'Expand', op: 'Expand', inputs: [{ shape: [3, 1] }], ints: [[2, 3, 4]] },
+  { name: 'Conv 3x3 pad 1 with bias', op: 'Conv', inputs: [{ shape: [2, 3, 5, 5] }, { shape: [4, 3, 3, 3] }, { shape: [4] }], attrs: { pads: [1, 1, 1, 1] } },
+  {
+    name: 'Conv 3x3 stride 2 pad 1 on an even input (a row past the last window)',
+    op: 'Conv',
+    inputs: [{ shape: [2, 2, 6, 6] }, { shape: [3, 2, 3, 3] }],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
+  { name: 'Conv 1x1 stride 2 (projection shortcut)', op: 'Conv', inputs: [{ shape: [2, 3, 4, 4] }, { shape: [4, 3, 1, 1] }, { shape: [4] }], attrs: { strides: [2, 2] } },
+  { name: 'Conv 7x7 stride 2 pad 3 (ImageNet stem)', op: 'Conv', inputs: [{ shape: [1, 2, 9, 9] }, { shape: [2, 2, 7, 7] }], attrs: { strides: [2, 2], pads: [3, 3, 3, 3] } },
+  {
+    name: 'Conv with asymmetric pads, stride (2,1) and dilation 2',
+    op: 'Conv',
+    inputs: [{ shape: [1, 2, 7, 6] }, { shape: [3, 2, 3, 2] }, { shape: [3] }],
+    attrs: { strides: [2, 1], pads: [0, 2, 1, 0], dilations: [2, 2] },
+  },
+  {
+    name: 'BatchNormalization (inference form) wrt input, scale, bias, mean and variance',
+    op: 'BatchNormalization',
+    inputs: [{ shape: [2, 3, 2, 2] }, { shape: [3] }, { shape: [3] }, { shape: [3] }, { shape: [3], range: 'positive' }],
+    attrs: { epsilon: { f: 1e-5 } },
+  },
+  {
+    name: 'batchNormTraining (batch statistics, built from differentiable ops)',
+    op: 'batchNormTraining',
+    inputs: [{ shape: [3, 2, 2, 3] }, { shape: [2] }, { shape: [2] }],
+    custom: (g, [x, scale, bias]) => [batchNormTraining(g, x!, scale!, bias!).y],
+  },
+  { name: 'MaxPool 2x2 stride 2', op: 'MaxPool', inputs: [{ shape: [2, 2, 4, 4], range: 'distinct' }], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+  {
+    name: 'MaxPool 3x3 stride 2 pad 1 (overlapping windows) with its index output',
+    op: 'MaxPool',
+    inputs: [{ shape: [1, 2, 7, 7], range: 'distinct' }],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+    outputs: 2,
+    used: [0],
+  },
+  { name: 'GlobalAveragePool', op: 'GlobalAveragePool', inputs: [{ shape: [2, 3, 3, 4] }] },
+  { name: 'Pad (constant, channels and spatial axes)', op: 'Pad', inputs: [{ shape: [2, 3, 4, 4] }], ints: [[0, 1, 1, 0, 0, 2, 1, 3]] },
   {
     name: 'Where',
     op: 'Where',
@@ -69,6 +109,14 @@ const cases: OpCase[] = [
 
 function sample(rand: () => number, n: number, range: Range = 'any'): Float32Array {
   if (range === 'positive') return uniform(rand, n, 0.5, 1.5);
+  if (range === 'distinct') {
+    const v = Float32Array.from({ length: n }, (_, k) => (k - n / 2) * 0.05);
+    for (let k = n - 1; k > 0; k--) {
+      const j = Math.floor(rand() * (k + 1));
+      [v[k], v[j]] = [v[j]!, v[k]!];
+    }
+    return v;
+  }
   if (range === 'awayFromZero') return Float32Array.from({ length: n }, () => (rand() < 0.5 ? -1 : 1) * (0.2 + 0.8 * rand()));
   return uniform(rand, n, -1, 1);
 }
