@@ -3,7 +3,7 @@ import { appendBackward, differentiableOps, NoGradientRuleError } from './autodi
 import { batchNormTraining } from './batchnorm.js';
 import { Graph, type Attrs } from './graph.js';
 import { OnnxSession, type Feeds } from './session.js';
-import { relErr, seededRandom, uniform } from './test-helpers.js';
+import { finiteDifferences, relErr, seededRandom, uniform } from './test-helpers.js';
 
 /** `distinct`: values at least 0.05 apart, so a finite-difference step never changes which element is a max. */
 type Range = 'any' | 'positive' | 'awayFromZero' | 'distinct';
@@ -153,22 +153,45 @@ describe('gradient rules, each against central finite differences through onnxru
       const feeds: Feeds = {};
       c.inputs.forEach((inp, i) => (feeds[names[i]!] = { dims: inp.shape, data: sample(rand, inp.shape.reduce((a, b) => a * b, 1), inp.range) }));
       const out = await session.run(feeds);
-      const eps = 1e-2;
       for (let i = 0; i < names.length; i++) {
-        const x = feeds[names[i]!]!.data;
-        const numeric = new Float32Array(x.length);
-        for (let j = 0; j < x.length; j++) {
-          const keep = x[j]!;
-          x[j] = keep + eps;
-          const up = (await session.run(feeds, ['loss'])).loss!.data[0]!;
-          x[j] = keep - eps;
-          const down = (await session.run(feeds, ['loss'])).loss!.data[0]!;
-          x[j] = keep;
-          numeric[j] = (up - down) / (2 * eps);
-        }
+        const numeric = await finiteDifferences(session, feeds, names[i]!, 1e-2);
         expect(out[`grad_x${i}`]!.dims).toEqual(c.inputs[i]!.shape);
         expect(relErr(out[`grad_x${i}`]!.data, numeric)).toBeLessThan(2e-3);
       }
+      await session.release();
+    });
+  }
+});
+
+describe('MaxPool gradient on ties', () => {
+  // Expected grids are PyTorch 1.13's x.grad for max_pool2d(x, ...).sum().backward(): the first maximum of each
+  // window in scan order takes the window's gradient.
+  const cases: { name: string; attrs: Attrs; x: number[]; side: number; grad: number[] }[] = [
+    {
+      name: '2x2 stride 2',
+      attrs: { kernel_shape: [2, 2], strides: [2, 2] },
+      x: [1, 1, 2, 0, 1, 1, 2, 2, 3, 0, 3, 3, 0, 0, 3, 3],
+      side: 4,
+      grad: [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0],
+    },
+    {
+      name: '3x3 stride 2 pad 1 on a constant input (overlapping windows)',
+      attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+      x: new Array<number>(25).fill(1),
+      side: 5,
+      grad: [1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0],
+    },
+  ];
+  for (const c of cases) {
+    it(`gives each window's gradient to its first maximum, as PyTorch does: ${c.name}`, async () => {
+      const g = new Graph('ties');
+      const x = g.input('x', [1, 1, c.side, c.side]);
+      const loss = g.rename(g.op1('ReduceSum', [g.op1('MaxPool', [x], c.attrs)], { keepdims: 0 }), 'loss');
+      g.output(loss);
+      g.output(g.rename(appendBackward(g, loss, [x]).gradOf(x)!, 'dx'));
+      const session = await OnnxSession.create(g.toModel());
+      const out = await session.run({ x: { dims: [1, 1, c.side, c.side], data: Float32Array.from(c.x) } });
+      expect(Array.from(out.dx!.data)).toEqual(c.grad);
       await session.release();
     });
   }

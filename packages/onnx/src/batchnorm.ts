@@ -25,6 +25,8 @@ export interface BatchNormTrainingValues {
 export function batchNormTraining(g: Graph, x: string, scale: string, bias: string, options: BatchNormTrainingOptions = {}): BatchNormTrainingValues {
   const xs = g.shape(x);
   const axes = [0, ...Array.from({ length: xs.length - 2 }, (_, i) => i + 2)];
+  const count = axes.reduce((n, a) => n * xs[a]!, 1);
+  if (count < 2) throw new GraphError(`batch normalization in training needs more than one value per channel, got input [${xs}]`);
   const channelShape = g.constInt64([1, -1, ...new Array<number>(xs.length - 2).fill(1)]);
   const mean = g.op1('ReduceMean', [x], { axes, keepdims: 1 });
   const centered = g.op1('Sub', [x, mean]);
@@ -33,8 +35,6 @@ export function batchNormTraining(g: Graph, x: string, scale: string, bias: stri
   const y = g.op1('Add', [g.op1('Mul', [normalized, g.op1('Reshape', [scale, channelShape])]), g.op1('Reshape', [bias, channelShape])]);
   if (!options.running) return { y };
   const m = options.running.momentum ?? 0.1;
-  const count = axes.reduce((n, a) => n * xs[a]!, 1);
-  if (count < 2) throw new GraphError(`batch normalization in training needs more than one value per channel, got input [${xs}]`);
   const flat = g.constInt64([xs[1]!]);
   const blend = (old: string, batch: string, factor: number): string =>
     g.op1('Add', [g.op1('Mul', [old, g.constFloat(1 - m)]), g.op1('Mul', [g.op1('Reshape', [batch, flat]), g.constFloat(m * factor)])]);

@@ -1,4 +1,5 @@
 // Shared by this package's tests only (excluded from the build).
+import type { Feeds, OnnxSession } from './session.js';
 
 /** A small seeded generator (mulberry32) so test data is reproducible. */
 export function seededRandom(seed: number): () => number {
@@ -28,3 +29,19 @@ export function relErr(actual: ArrayLike<number>, reference: ArrayLike<number>):
   return r === 0 ? d : d / r;
 }
 
+
+/** Central finite differences of the graph output `loss` with respect to every element of the feed `input`. */
+export async function finiteDifferences(session: OnnxSession, feeds: Feeds, input: string, eps: number): Promise<Float32Array> {
+  const x = feeds[input]!.data;
+  const numeric = new Float32Array(x.length);
+  for (let j = 0; j < x.length; j++) {
+    const keep = x[j]!;
+    x[j] = keep + eps;
+    const up = (await session.run(feeds, ['loss'])).loss!.data[0]!;
+    x[j] = keep - eps;
+    const down = (await session.run(feeds, ['loss'])).loss!.data[0]!;
+    x[j] = keep;
+    numeric[j] = (up - down) / (2 * eps);
+  }
+  return numeric;
+}
