@@ -1,9 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendBackward, differentiableOps, NoGradientRuleError } from './autodiff.js';
 import { batchNormTraining } from './batchnorm.js';
 import { Graph, type Attrs } from './graph.js';
 import { OnnxSession, type Feeds } from './session.js';
-import { finiteDifferences, relErr, seededRandom, uniform } from './test-helpers.js';
+import { finiteDifferences, hasPythonOnnx, python, relErr, seededRandom, uniform } from './test-helpers.js';
 
 /** `distinct`: values at least 0.05 apart, so a finite-difference step never changes which element is a max. */
 type Range = 'any' | 'positive' | 'awayFromZero' | 'distinct';
@@ -206,6 +210,17 @@ describe('appendBackward', () => {
     expect(() => appendBackward(g, loss, [x])).toThrow(/no gradient rule for ONNX op "Abs"/);
   });
 
+  it('names what a conv-op rule does not cover', () => {
+    const grouped = new Graph('grouped');
+    const x = grouped.input('x', [1, 4, 5, 5]);
+    const loss = grouped.op1('ReduceSum', [grouped.op1('Conv', [x, grouped.input('w', [2, 2, 3, 3])], { group: 2 })], { keepdims: 0 });
+    expect(() => appendBackward(grouped, loss, [x])).toThrow('Conv gradient: only group 1 is supported');
+    const cropped = new Graph('cropped');
+    const y = cropped.input('y', [2, 5]);
+    const crop = cropped.op1('ReduceSum', [cropped.op1('Pad', [y, cropped.constInt64([0, -1, 0, 1])])], { keepdims: 0 });
+    expect(() => appendBackward(cropped, crop, [y])).toThrow('Pad gradient: negative pads [0,-1,0,1] (cropping) are not supported');
+  });
+
   it('sums the gradient of a value used twice (total gradient, as a zero probe would see it)', async () => {
     const g = new Graph('twice');
     const x = g.input('x', [2]);
@@ -219,5 +234,43 @@ describe('appendBackward', () => {
     const expected = [0.3, -0.7].map((v) => 2 * Math.tanh(v) + 1);
     expect(relErr(out.dh!.data, expected)).toBeLessThan(1e-6);
     await session.release();
+  });
+});
+
+describe('conv graphs and their generated backward graphs against onnx itself', () => {
+  const title = hasPythonOnnx
+    ? "pass onnx.checker(full_check) and onnx's strict shape inference gives every value the shape the graph tracked"
+    : `onnx checker and shape inference on conv graphs — skipped: ${python} with the onnx module is not available`;
+  it.skipIf(!hasPythonOnnx)(title, () => {
+    const g = new Graph('conv-check');
+    const wrt = ['x', 'w1', 'b1', 'scale', 'bias', 'mean', 'var', 'w2'];
+    const [x, w1, b1, scale, bias, mean, variance, w2] = wrt.map((n, i) => g.input(n, [[2, 3, 9, 8], [4, 3, 3, 3], [4], [4], [4], [4], [4], [4, 6, 3, 2]][i]!));
+    let h = g.op1('Conv', [x!, w1!, b1!], { strides: [2, 2], pads: [1, 1, 1, 1] });
+    h = batchNormTraining(g, h, scale!, bias!).y;
+    h = g.op1('Relu', [g.op1('BatchNormalization', [h, scale!, bias!, mean!, variance!])]);
+    h = g.op1('MaxPool', [h], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    h = g.op1('Pad', [h, g.constInt64([0, 1, 0, 0, 0, 1, 1, 0])]);
+    h = g.op1('Conv', [h, w2!], { dilations: [1, 2], pads: [0, 1, 2, 1] });
+    const loss = g.op1('ReduceSum', [g.op1('GlobalAveragePool', [h])], { keepdims: 0 });
+    g.output(loss);
+    const back = appendBackward(g, loss, wrt);
+    for (const n of wrt) g.output(back.gradOf(n)!);
+    const tracked = Object.fromEntries(g.nodes.flatMap((n) => n.outputs.map((o) => [o, g.dims(o)])));
+    const dir = mkdtempSync(join(tmpdir(), 'gradscope-onnx-'));
+    try {
+      const file = join(dir, 'conv.onnx');
+      writeFileSync(file, g.toModel());
+      const script = [
+        'import json, onnx, sys',
+        'm = onnx.load(sys.argv[1])',
+        'onnx.checker.check_model(m, full_check=True)',
+        'm = onnx.shape_inference.infer_shapes(m, strict_mode=True)',
+        'print(json.dumps({v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in list(m.graph.value_info) + list(m.graph.output)}))',
+      ].join('\n');
+      const inferred = JSON.parse(execFileSync(python, ['-c', script, file], { encoding: 'utf8' })) as Record<string, number[]>;
+      expect(inferred).toEqual(tracked);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -58,6 +58,16 @@ describe('Graph shape tracking of the conv ops', () => {
     expect(g.shape(g.op1('Pad', [x, g.constInt64([0, 1, 0, 0, 0, 2, 1, 1])]))).toEqual([2, 6, 8, 7]);
   });
 
+  it('keeps a symbolic batch dimension (export graphs)', () => {
+    const g = new Graph('symbolic conv');
+    const x = g.input('x', ['batch', 1, 28, 28]);
+    const y = g.op1('MaxPool', [g.op1('Conv', [x, g.input('w', [8, 1, 7, 7])], { strides: [2, 2], pads: [3, 3, 3, 3] })], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    expect(g.dims(g.op1('GlobalAveragePool', [y]))).toEqual(['batch', 8, 1, 1]);
+    expect(() => g.op1('Conv', [g.input('free', ['batch', 1, 'h', 28]), g.input('w2', [8, 1, 3, 3])])).toThrow(
+      'Conv: input [batch,1,h,28] must be [N, C, spatial...] with only N symbolic',
+    );
+  });
+
   it('names what does not fit', () => {
     const g = new Graph('bad conv');
     const x = g.input('x', [2, 3, 5, 5]);

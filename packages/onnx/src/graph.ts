@@ -227,6 +227,15 @@ function broadcast(shapes: readonly (readonly Dim[])[], where: string): Dim[] {
   return out;
 }
 
+/** Channels and spatial sizes of an `[N, C, ...]` input; only the batch dimension may be symbolic (export graphs). */
+function channelsAndSpatial(dims: readonly Dim[], op: string): [number, number[]] {
+  const rest = dims.slice(1);
+  if (dims.length < 3 || rest.some((v) => typeof v !== 'number')) {
+    throw new GraphError(`${op}: input [${dims}] must be [N, C, spatial...] with only N symbolic`);
+  }
+  return [rest[0] as number, rest.slice(1) as number[]];
+}
+
 function checkDims(actual: readonly Dim[], expected: readonly Dim[], what: string): void {
   if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
     throw new GraphError(`${what}: shape [${actual}] should be [${expected}]`);
@@ -362,33 +371,35 @@ function inferShapes(g: Graph, node: Node, outputCount: number): OutMeta[] {
       return float(x.map((v, i) => v + pads[i]! + pads[i + x.length]!));
     }
     case 'Conv': {
-      const x = g.shape(inputs[0]!);
+      const x = d(0);
+      const [channels, spatial] = channelsAndSpatial(x, op);
       const w = g.shape(inputs[1]!);
       const group = intAttr(attrs, 'group', 1);
-      if (w.length !== x.length || x[1] !== w[1]! * group) {
+      if (w.length !== x.length || channels !== w[1]! * group) {
         throw new GraphError(`Conv: weight [${w}] does not fit input [${x}] with group ${group} (weight must be [M, C/group, k...])`);
       }
       if (inputs[2]) checkDims(g.shape(inputs[2]), [w[0]!], 'Conv bias');
-      const win = windowAttrs(attrs, op, x.length - 2, w.slice(2));
-      return float([x[0]!, w[0]!, ...win.outSize(x.slice(2))]);
+      return float([x[0]!, w[0]!, ...windowAttrs(attrs, op, spatial.length, w.slice(2)).outSize(spatial)]);
     }
     case 'ConvTranspose': {
-      const x = g.shape(inputs[0]!);
+      const x = d(0);
+      const [channels, spatial] = channelsAndSpatial(x, op);
       const w = g.shape(inputs[1]!);
       const group = intAttr(attrs, 'group', 1);
-      if (w.length !== x.length || x[1] !== w[0]) throw new GraphError(`ConvTranspose: weight [${w}] does not fit input [${x}] (weight must be [C, M/group, k...])`);
+      if (w.length !== x.length || channels !== w[0]) throw new GraphError(`ConvTranspose: weight [${w}] does not fit input [${x}] (weight must be [C, M/group, k...])`);
       if (attrs.output_shape !== undefined) throw new GraphError('ConvTranspose: give output_padding, not output_shape');
-      const win = windowAttrs(attrs, op, x.length - 2, w.slice(2));
+      const win = windowAttrs(attrs, op, spatial.length, w.slice(2));
       const extra = intsAttr(attrs, 'output_padding') ?? win.kernel.map(() => 0);
-      const spatial = x.slice(2).map((n, i) => win.strides[i]! * (n - 1) + extra[i]! + win.span(i) - win.pads[i]! - win.pads[i + win.kernel.length]!);
-      return float([x[0]!, w[1]! * group, ...spatial]);
+      const rank = spatial.length;
+      return float([x[0]!, w[1]! * group, ...spatial.map((n, i) => win.strides[i]! * (n - 1) + extra[i]! + win.span(i) - win.pads[i]! - win.pads[i + rank]!)]);
     }
     case 'MaxPool': {
-      const x = g.shape(inputs[0]!);
+      const x = d(0);
+      const [channels, spatial] = channelsAndSpatial(x, op);
       const kernel = intsAttr(attrs, 'kernel_shape');
       if (!kernel) throw new GraphError('MaxPool: kernel_shape is required');
       if (intAttr(attrs, 'ceil_mode', 0) !== 0) throw new GraphError('MaxPool: only ceil_mode 0 is supported');
-      const dims = [x[0]!, x[1]!, ...windowAttrs(attrs, op, x.length - 2, kernel).outSize(x.slice(2))];
+      const dims = [x[0]!, channels, ...windowAttrs(attrs, op, spatial.length, kernel).outSize(spatial)];
       const out: OutMeta[] = [{ dims, elemType: DataType.FLOAT }];
       if (outputCount === 2) out.push({ dims, elemType: DataType.INT64 });
       return out;
@@ -400,7 +411,7 @@ function inferShapes(g: Graph, node: Node, outputCount: number): OutMeta[] {
     case 'BatchNormalization': {
       const x = d(0);
       if (intAttr(attrs, 'training_mode', 0) !== 0) {
-        throw new GraphError('BatchNormalization: training_mode is not supported (onnxruntime-web computes it wrongly); use batchNormTraining');
+        throw new GraphError('BatchNormalization: training_mode is not supported (onnxruntime-web does not normalize with the batch statistics); use batchNormTraining');
       }
       for (let i = 1; i <= 4; i++) checkDims(g.shape(inputs[i]!), [x[1]!], `BatchNormalization input ${i}`);
       return float(x);

@@ -1,5 +1,20 @@
 // Shared by this package's tests only (excluded from the build).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Feeds, OnnxSession } from './session.js';
+
+/** Debian's python3 with python3-onnx, used only by checks that are skipped with a visible reason without it. */
+export const python = '/usr/bin/python3';
+export const hasPythonOnnx =
+  existsSync(python) &&
+  (() => {
+    try {
+      execFileSync(python, ['-c', 'import onnx'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 
 /** A small seeded generator (mulberry32) so test data is reproducible. */
 export function seededRandom(seed: number): () => number {
