@@ -3,7 +3,8 @@ import {
   assertTrainingSupported,
   checkBatch,
   checkInput,
-  cloneOptimizerState,
+  restoreOptimizerState,
+  trainingStateOf,
   cloneParams,
   createOptimizerState,
   DisposedError,
@@ -106,14 +107,12 @@ export class BrainModel implements Model {
 
   async getTrainingState(): Promise<TrainingState> {
     this.assertLive();
-    return { step: this.optimizer.step, optimizer: cloneOptimizerState(this.optimizer) };
+    return trainingStateOf(this.optimizer);
   }
 
   async setTrainingState(state: TrainingState): Promise<void> {
     this.assertLive();
-    const optimizer = cloneOptimizerState(state.optimizer);
-    optimizer.step = state.step;
-    this.optimizer = optimizer;
+    this.optimizer = restoreOptimizerState(this.spec, state);
   }
 
   async dispose(): Promise<void> {

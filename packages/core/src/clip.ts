@@ -15,10 +15,12 @@ export function globalNorm(grads: Iterable<NumericArray>): number {
   return Math.sqrt(s);
 }
 
-/** Clips gradients in place with `clip_grad_norm_` / `clip_grad_value_` semantics. */
-export function clipGradients(grads: Record<string, NumericArray>, clip: ClipSpec | undefined): ClipResult {
+/**
+ * Clips gradients in place with `clip_grad_norm_` / `clip_grad_value_` semantics. `totalNorm` may be passed when
+ * the caller has already summed the squares (a monitored step does, per parameter), to save a pass.
+ */
+export function clipGradients(grads: Record<string, NumericArray>, clip: ClipSpec | undefined, totalNorm = globalNorm(Object.values(grads))): ClipResult {
   const all = Object.values(grads);
-  const totalNorm = globalNorm(all);
   if (!clip) return { totalNorm, coef: 1 };
   if (clip.type === 'norm') {
     const coef = Math.min(1, clip.maxNorm / (totalNorm + 1e-6));

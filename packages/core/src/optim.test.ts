@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { float64, torchSemantics } from './__fixtures__/torch-semantics.js';
-import { applyOptimizer, cloneOptimizerState, createOptimizerState } from './optim.js';
+import { applyOptimizer, cloneOptimizerState, createOptimizerState, restoreOptimizerState, trainingStateOf } from './optim.js';
 import { relativeError } from './tensor.js';
-import { SpecError } from './errors.js';
+import { ParamError, SpecError } from './errors.js';
+import { parseSpec } from './spec.js';
 import { optimizerSpecSchema, parseTrainingConfig } from './training.js';
 
 describe('applyOptimizer matches torch.optim (float64, fixed vectors, 4 steps)', () => {
@@ -41,5 +42,33 @@ describe('SGD options PyTorch rejects', () => {
       expect(parse).toThrow('optimizer.nesterov: nesterov needs momentum > 0 and dampening 0 (torch.optim.SGD rejects it otherwise)');
     }
     expect(parseTrainingConfig({ optimizer: { type: 'sgd', lr: 0.1, nesterov: true, momentum: 0.9 } }).optimizer).toMatchObject({ nesterov: true });
+  });
+});
+
+describe('restoreOptimizerState', () => {
+  const spec = parseSpec({ kind: 'recurrent', cell: 'rnn', inputSize: 2, hiddenSize: 3, outputSize: 1 });
+
+  it('deep-copies the buffers into the requested float type and keeps the step', () => {
+    const buf = Float32Array.from({ length: 9 }, (_, i) => i / 10);
+    const state = { step: 4, optimizer: { step: 4, slots: { exp_avg: { 'rnn.weight_hh_l0': buf } } } };
+    const restored = restoreOptimizerState(spec, state, Float64Array);
+    expect(restored.step).toBe(4);
+    const copy = restored.slots.exp_avg!['rnn.weight_hh_l0']!;
+    expect(copy).toBeInstanceOf(Float64Array);
+    expect(Array.from(copy)).toEqual(Array.from(buf));
+    buf[0] = 99;
+    expect(copy[0]).toBe(0);
+    expect(trainingStateOf(restored).optimizer.slots.exp_avg!['rnn.weight_hh_l0']).not.toBe(copy);
+  });
+
+  it('names every buffer that fits no parameter of the spec in one ParamError', () => {
+    const state = {
+      step: 1,
+      optimizer: { step: 1, slots: { exp_avg: { 'rnn.weight_hh_l0': new Float32Array(8), 'lstm.weight_ih_l0': new Float32Array(6) } } },
+    };
+    expect(() => restoreOptimizerState(spec, state)).toThrow(ParamError);
+    expect(() => restoreOptimizerState(spec, state)).toThrow(
+      'optimizer buffers do not match the spec:\n  - unexpected: exp_avg.lstm.weight_ih_l0\n  - exp_avg.rnn.weight_hh_l0: expected shape [3, 3], got [8]',
+    );
   });
 });

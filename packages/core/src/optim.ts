@@ -1,5 +1,9 @@
+import type { TrainingState } from './backend.js';
+import { ParamError } from './errors.js';
+import { paramShapes } from './params.js';
+import type { NetworkSpec } from './spec.js';
 import type { OptimizerSpec } from './training.js';
-import type { NumericArray } from './tensor.js';
+import { sizeOf, type NumericArray } from './tensor.js';
 
 /**
  * Optimizer state with torch.optim's buffers: `momentum_buffer` for SGD, `exp_avg` and `exp_avg_sq` for Adam(W).
@@ -32,9 +36,17 @@ function slot(state: OptimizerState, slotName: string, name: string, like: Numer
   return { buf, fresh: true };
 }
 
+/** Squared norms of a parameter before the step and of its update, gathered inside the update loop for free. */
+export interface UpdateSquares {
+  weightSq: number;
+  deltaSq: number;
+}
+
 /**
  * One optimizer step in place, with torch.optim's equations (arithmetic in float64, stored in the arrays' type).
  * `grads` are the already clipped gradients; `lr` is the scheduled rate for this step. Increments `state.step`.
+ * With `squares`, it also records per parameter ||θ before||² and ||Δθ||² (Δθ as stored, after rounding) — read
+ * in the same pass, so a monitored step needs no copy of the weights.
  */
 export function applyOptimizer(
   spec: OptimizerSpec,
@@ -42,12 +54,15 @@ export function applyOptimizer(
   params: Record<string, NumericArray>,
   grads: Record<string, NumericArray>,
   lr: number,
+  squares?: Record<string, UpdateSquares>,
 ): void {
   state.step += 1;
   const t = state.step;
   for (const [name, p] of Object.entries(params)) {
     const g = grads[name];
     if (!g) continue;
+    let weightSq = 0;
+    let deltaSq = 0;
     if (spec.type === 'sgd') {
       const { momentum, dampening, nesterov, weightDecay } = spec;
       const mom = momentum !== 0 ? slot(state, 'momentum_buffer', name, p) : undefined;
@@ -58,7 +73,12 @@ export function applyOptimizer(
           mom.buf[i] = b;
           d = nesterov ? d + momentum * mom.buf[i]! : mom.buf[i]!;
         }
-        p[i] = p[i]! - lr * d;
+        const old = p[i]!;
+        p[i] = old - lr * d;
+        if (squares) {
+          weightSq += old * old;
+          deltaSq += (p[i]! - old) ** 2;
+        }
       }
     } else {
       const [b1, b2] = spec.betas;
@@ -69,7 +89,8 @@ export function applyOptimizer(
       const stepSize = lr / bc1;
       const decoupled = spec.type === 'adamw';
       for (let i = 0; i < p.length; i++) {
-        let pi = p[i]!;
+        const old = p[i]!;
+        let pi = old;
         let gi = g[i]!;
         if (decoupled) pi *= 1 - lr * spec.weightDecay;
         else gi += spec.weightDecay * pi;
@@ -79,7 +100,39 @@ export function applyOptimizer(
         v[i] = vi;
         // eps after the square root and the bias correction, as torch.optim.Adam does.
         p[i] = pi - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / bc2Sqrt + spec.eps);
+        if (squares) {
+          weightSq += old * old;
+          deltaSq += (p[i]! - old) ** 2;
+        }
       }
     }
+    if (squares) squares[name] = { weightSq, deltaSq };
   }
+}
+
+/** The contract's `TrainingState` for an optimizer state: a deep copy, buffers in their own float type. */
+export function trainingStateOf(state: OptimizerState): TrainingState {
+  return { step: state.step, optimizer: cloneOptimizerState(state) };
+}
+
+/**
+ * An optimizer state restored from a `TrainingState` (a deep copy in `float`, Float32Array by default), after checking
+ * that every buffer belongs to a parameter of the spec and has its size: otherwise one `ParamError` names each buffer.
+ */
+export function restoreOptimizerState(spec: NetworkSpec, state: TrainingState, float: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array): OptimizerState {
+  const sizes = new Map(paramShapes(spec).map((p) => [p.name, p.shape]));
+  const unexpected: string[] = [];
+  const wrongShape: { name: string; expected: readonly number[]; actual: readonly number[] }[] = [];
+  const slots: OptimizerState['slots'] = {};
+  for (const [slotName, bufs] of Object.entries(state.optimizer.slots)) {
+    slots[slotName] = {};
+    for (const [name, buf] of Object.entries(bufs)) {
+      const shape = sizes.get(name);
+      if (!shape) unexpected.push(`${slotName}.${name}`);
+      else if (buf.length !== sizeOf(shape)) wrongShape.push({ name: `${slotName}.${name}`, expected: [...shape], actual: [buf.length] });
+      else slots[slotName][name] = float.from(buf);
+    }
+  }
+  if (unexpected.length || wrongShape.length) throw new ParamError([], unexpected, wrongShape, 'optimizer buffers');
+  return { step: state.step, slots };
 }

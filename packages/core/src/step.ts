@@ -1,5 +1,5 @@
 import { clipGradients } from './clip.js';
-import { applyOptimizer, type OptimizerState } from './optim.js';
+import { applyOptimizer, type OptimizerState, type UpdateSquares } from './optim.js';
 import type { ParamStats } from './report.js';
 import { learningRateAt } from './schedule.js';
 import { l2Norm, type NumericArray } from './tensor.js';
@@ -24,25 +24,30 @@ export function applyTrainingStep(
   grads: Record<string, NumericArray>,
   withStats: boolean,
 ): AppliedStep {
-  const before = withStats ? statsBefore(params, grads) : undefined;
-  const { totalNorm, coef } = clipGradients(grads, config.clip);
+  const gradSq = withStats ? squaredNorms(grads) : undefined;
+  const knownTotal = gradSq ? Math.sqrt(Object.values(gradSq).reduce((a, b) => a + b, 0)) : undefined;
+  const { totalNorm, coef } = clipGradients(grads, config.clip, knownTotal);
   const lr = learningRateAt(config.schedule, config.optimizer.lr, state.step);
-  const snapshot = before ? Object.fromEntries(Object.entries(params).map(([n, p]) => [n, p.slice()])) : undefined;
-  applyOptimizer(config.optimizer, state, params, grads, lr);
-  if (!before || !snapshot) return { lr, gradNorm: totalNorm, clipCoef: coef };
+  const squares: Record<string, UpdateSquares> | undefined = gradSq ? {} : undefined;
+  applyOptimizer(config.optimizer, state, params, grads, lr, squares);
+  if (!gradSq || !squares) return { lr, gradNorm: totalNorm, clipCoef: coef };
   const stats: Record<string, ParamStats> = {};
   for (const [name, p] of Object.entries(params)) {
-    const old = snapshot[name]!;
-    let d = 0;
-    for (let i = 0; i < p.length; i++) d += (p[i]! - old[i]!) ** 2;
-    const b = before[name]!;
-    stats[name] = { gradNorm: b.gradNorm, weightNorm: b.weightNorm, updateRatio: b.weightNorm === 0 ? (d === 0 ? 0 : Infinity) : Math.sqrt(d) / b.weightNorm };
+    // A parameter without a gradient is not updated; its weight norm is still reported.
+    const { weightSq, deltaSq } = squares[name] ?? { weightSq: l2Norm(p) ** 2, deltaSq: 0 };
+    const weightNorm = Math.sqrt(weightSq);
+    const update = Math.sqrt(deltaSq);
+    stats[name] = { gradNorm: Math.sqrt(gradSq[name] ?? 0), weightNorm, updateRatio: weightNorm === 0 ? (update === 0 ? 0 : Infinity) : update / weightNorm };
   }
   return { lr, gradNorm: totalNorm, clipCoef: coef, params: stats };
 }
 
-function statsBefore(params: Record<string, NumericArray>, grads: Record<string, NumericArray>): Record<string, { gradNorm: number; weightNorm: number }> {
-  const out: Record<string, { gradNorm: number; weightNorm: number }> = {};
-  for (const [name, p] of Object.entries(params)) out[name] = { gradNorm: grads[name] ? l2Norm(grads[name]) : 0, weightNorm: l2Norm(p) };
+function squaredNorms(arrays: Record<string, NumericArray>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, a] of Object.entries(arrays)) {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+    out[name] = s;
+  }
   return out;
 }

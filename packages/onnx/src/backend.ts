@@ -9,7 +9,8 @@ import {
   checkBatch,
   checkInput,
   clipModes,
-  cloneOptimizerState,
+  restoreOptimizerState,
+  trainingStateOf,
   createOptimizerState,
   DisposedError,
   lossNames,
@@ -218,13 +219,12 @@ class OnnxModel implements Model {
 
   async getTrainingState(): Promise<TrainingState> {
     this.alive();
-    return { step: this.state.step, optimizer: cloneOptimizerState(this.state) };
+    return trainingStateOf(this.state);
   }
 
   async setTrainingState(state: TrainingState): Promise<void> {
     this.alive();
-    const optimizer = cloneOptimizerState(state.optimizer);
-    optimizer.step = state.step;
+    const optimizer = restoreOptimizerState(this.spec, state);
     await this.serial(async () => {
       this.state = optimizer;
     });

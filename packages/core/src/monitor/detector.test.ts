@@ -55,7 +55,7 @@ describe('createGradientDetector', () => {
       ['exploding', 'block', NaN],
       ['exploding', 'param', -Infinity],
     ]);
-    expect(d.warnings[1]!.message).toBe('step 4: exploding gradient at all parameters: ||g|| = NaN');
+    expect(d.warnings[1]!.message).toBe('step 4: exploding gradient over all parameters: ||g|| = NaN');
   });
 
   it('watches only the selected parameters', () => {
@@ -84,7 +84,7 @@ describe('createGradientDetector', () => {
     const d = createGradientDetector({ stopOn: ['exploding'], onWarning: (w) => seen.push(w) });
     expect(d.onStep(residualReport(1, [1e-12, 1]))).toBeUndefined();
     const decision = d.onStep(residualReport(2, [1, 1], { gradNorm: 5e3 }));
-    expect(decision).toEqual({ stop: true, reason: 'step 2: exploding gradient at all parameters: ||g|| = 5.00e+3 > 1.00e+3' });
+    expect(decision).toEqual({ stop: true, reason: 'step 2: exploding gradient over all parameters: ||g|| = 5.00e+3 > 1.00e+3' });
     expect(seen).toEqual(d.warnings);
   });
 });

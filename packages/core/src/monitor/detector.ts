@@ -100,7 +100,7 @@ function inspect(r: GradientReport, t: Thresholds, previousNorm: number | undefi
   const warn = (kind: GradientWarningKind, where: GradientLocation, value: number, threshold: number, what: string): void => {
     const relation = kind === 'vanishing' ? '<' : kind === 'deadUnits' ? '>=' : '>';
     const rel = Number.isFinite(value) ? ` ${relation} ${fmt(threshold)}` : '';
-    const message = `step ${r.step}: ${kind === 'deadUnits' ? 'dead units' : `${kind} gradient`} at ${describe(where)}: ${what} = ${fmt(value)}${rel}`;
+    const message = `step ${r.step}: ${kind === 'deadUnits' ? 'dead units' : `${kind} gradient`} ${describe(where)}: ${what} = ${fmt(value)}${rel}`;
     out.push({ kind, step: r.step, where, value, threshold: Number.isFinite(value) ? threshold : NaN, message });
   };
   const nonFinite = (where: GradientLocation, value: number, what: string): boolean => {
@@ -148,17 +148,17 @@ function inspect(r: GradientReport, t: Thresholds, previousNorm: number | undefi
 function describe(where: GradientLocation): string {
   switch (where.type) {
     case 'loss':
-      return 'the loss';
+      return 'in the loss';
     case 'global':
-      return 'all parameters';
+      return 'over all parameters';
     case 'firstLast':
       return 'across the network';
     case 'block':
-      return `block ${where.block}`;
+      return `at block ${where.block}`;
     case 'timestep':
-      return where.state === 'x' ? `input timestep ${where.t}` : `layer ${where.layer} timestep ${where.t} (${where.state})`;
+      return where.state === 'x' ? `at input timestep ${where.t}` : `at layer ${where.layer} timestep ${where.t} (${where.state})`;
     case 'param':
-      return `param ${where.name}`;
+      return `at param ${where.name}`;
   }
 }
 

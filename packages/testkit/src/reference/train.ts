@@ -1,7 +1,7 @@
 import {
   applyTrainingStep,
-  ParamError,
-  paramShapes,
+  restoreOptimizerState,
+  trainingStateOf,
   type GradientReport,
   type NetworkSpec,
   type OptimizerState,
@@ -37,33 +37,10 @@ export function trainStep64(
 
 /** The model's optimizer position as a `TrainingState` (a deep copy). */
 export function exportTrainingState(state: OptimizerState): TrainingState {
-  return { step: state.step, optimizer: copyState(state, state.step) };
+  return trainingStateOf(state);
 }
 
-/**
- * Restores a `TrainingState` (a deep copy, widened to float64). Every optimizer buffer must belong to a
- * parameter of the spec and have its length; otherwise a `ParamError` names the buffer.
- */
+/** Restores a `TrainingState` as float64 buffers; a buffer that fits no parameter is a `ParamError` naming it. */
 export function importTrainingState(spec: NetworkSpec, state: TrainingState): OptimizerState {
-  const sizes = new Map(paramShapes(spec).map((p) => [p.name, p.shape]));
-  const unexpected: string[] = [];
-  const wrongShape: { name: string; expected: readonly number[]; actual: readonly number[] }[] = [];
-  for (const [slot, bufs] of Object.entries(state.optimizer.slots)) {
-    for (const [name, buf] of Object.entries(bufs)) {
-      const shape = sizes.get(name);
-      if (!shape) unexpected.push(`${slot}.${name}`);
-      else if (buf.length !== shape.reduce((n, d) => n * d, 1)) wrongShape.push({ name: `${slot}.${name}`, expected: [...shape], actual: [buf.length] });
-    }
-  }
-  if (unexpected.length || wrongShape.length) throw new ParamError([], unexpected, wrongShape, 'optimizer buffers');
-  return copyState(state.optimizer, state.step);
-}
-
-function copyState(state: OptimizerState, step: number): OptimizerState {
-  const slots: OptimizerState['slots'] = {};
-  for (const [slot, bufs] of Object.entries(state.slots)) {
-    slots[slot] = {};
-    for (const [name, b] of Object.entries(bufs)) slots[slot][name] = Float64Array.from(b);
-  }
-  return { step, slots };
+  return restoreOptimizerState(spec, state, Float64Array);
 }
