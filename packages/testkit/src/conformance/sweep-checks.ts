@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { initParams, tensor, type Backend, type Batch, type CellType, type LossName, type NetworkSpec } from '@gradscope/core';
+import { createRng, initParams, tensor, type Backend, type Batch, type CellType, type LossName, type NetworkSpec } from '@gradscope/core';
 import { compareGradients } from './agreement.js';
 import { withModel } from './models.js';
 import { CheckLog, describeError, runCheck, type CheckResult } from './result.js';
@@ -52,16 +52,10 @@ export function sweepCases(family: SweepFamily, supports: Backend['supports']): 
   }));
 }
 
-/** mulberry32: a tiny seeded generator for the batch values (the weights come from core's initParams). */
+/** A seeded generator for the batch values (the weights come from core's initParams). */
 function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  return () => rng.uniform(0, 1);
 }
 
 /** Inputs in [-1, 1), mse targets in [-1, 1) or class labels, all float32. */
