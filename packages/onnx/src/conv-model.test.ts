@@ -1,21 +1,9 @@
-import {
-  initParams,
-  NotSupportedError,
-  paramShapes,
-  parseModelSpec,
-  parseTrainingConfig,
-  ShapeError,
-  type Batch,
-  type ConvResidualSpec,
-  type LossName,
-  type ModelSpecInput,
-  type ParamSet,
-} from '@gradscope/core';
+import { initParams, NotSupportedError, paramShapes, parseTrainingConfig, ShapeError, type ConvResidualSpec, type LossName, type ParamSet } from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './backend.js';
 import { liveSessionCount } from './session.js';
-import { relErr, seededRandom, uniform } from './test-helpers.js';
+import { batchOf, convSpec, paramsOf, relErr } from './test-helpers.js';
 
 const onnx = createOnnxBackend();
 const reference = createReferenceBackend();
@@ -23,33 +11,6 @@ afterAll(async () => {
   await onnx.dispose();
   await reference.dispose();
 });
-
-function convSpec(input: Record<string, unknown>): ConvResidualSpec {
-  const spec = parseModelSpec({ kind: 'residual', variant: 'conv', inputChannels: 2, inputSize: 8, outputSize: 3, ...input } as ModelSpecInput);
-  if (spec.kind !== 'residual' || spec.variant !== 'conv') throw new Error('not a conv spec');
-  return spec;
-}
-
-function batchOf(spec: ConvResidualSpec, n: number, loss: LossName, seed: number): Batch {
-  const rand = seededRandom(seed);
-  const input = { shape: [n, spec.inputChannels, ...spec.inputSize], data: uniform(rand, n * spec.inputChannels * spec.inputSize[0] * spec.inputSize[1], -1, 1) };
-  const target =
-    loss === 'mse'
-      ? { shape: [n, spec.outputSize], data: uniform(rand, n * spec.outputSize, -1, 1) }
-      : { shape: [n], data: Float32Array.from({ length: n }, (_, i) => i % spec.outputSize) };
-  return { input, target };
-}
-
-/** Parameters with non-trivial running statistics, so eval mode differs visibly from train mode. */
-function paramsOf(spec: ConvResidualSpec, seed: number): ParamSet {
-  const params = initParams(spec, { seed });
-  const rand = seededRandom(seed + 1);
-  for (const p of paramShapes(spec)) {
-    if (p.name.endsWith('running_mean')) params[p.name] = { shape: p.shape, data: uniform(rand, p.shape[0]!, -0.5, 0.5) };
-    if (p.name.endsWith('running_var')) params[p.name] = { shape: p.shape, data: uniform(rand, p.shape[0]!, 0.5, 2) };
-  }
-  return params;
-}
 
 const twoStages = [{ blocks: 1, channels: 4 }, { blocks: 1, channels: 8, stride: 2 }];
 const cases: { name: string; spec: ConvResidualSpec; loss: LossName }[] = [
