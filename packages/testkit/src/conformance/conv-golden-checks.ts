@@ -1,7 +1,8 @@
 import { cloneParams, paramShapes, parseTrainingConfig, type Backend } from '@gradscope/core';
-import type { ConvGoldenCase } from '../goldens/conv.js';
+import type { ConvGoldenCase, ConvGoldenTrajectory } from '../goldens/conv.js';
 import { compareGradients } from './agreement.js';
-import { compareTensor } from './compare.js';
+import { compareScalar, compareTensor } from './compare.js';
+import { compareChange } from './golden-checks.js';
 import { runCheck, type CheckResult } from './result.js';
 import { CONFORMANCE_TOLERANCES } from './tolerances.js';
 
@@ -37,6 +38,43 @@ export function checkConvGoldenCase(backend: Backend, golden: ConvGoldenCase): P
       const after = await model.getParams();
       for (const p of paramShapes(golden.spec)) {
         if (p.trainable === false) compareTensor(log, `${p.name} after a training step`, after[p.name], stats[p.name]!, tol.forward);
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+}
+
+/**
+ * A conv training trajectory in BN train mode: each step's loss and pre-clip gradient norm, then every tensor's change
+ * during the step (gradient tolerance) and value after it (forward tolerance) — running statistics included, which
+ * each step's forward moves.
+ */
+export function checkConvTrajectory(backend: Backend, trajectory: ConvGoldenTrajectory): Promise<CheckResult> {
+  const tol = CONFORMANCE_TOLERANCES;
+  return runCheck(async (log) => {
+    const model = await backend.createModel(trajectory.spec, cloneParams(trajectory.params));
+    try {
+      model.configureTraining(trajectory.config);
+      let before: Record<string, ArrayLike<number>> = Object.fromEntries(Object.entries(trajectory.params).map(([n, t]) => [n, t.data]));
+      let goldenBefore = before;
+      for (const s of trajectory.steps) {
+        const at = `step ${s.step}`;
+        const r = await model.trainStep(trajectory.batch);
+        compareScalar(log, `${at} loss`, r.loss, s.loss, tol.forward);
+        compareScalar(log, `${at} gradient norm`, r.gradNorm, s.gradNorm, tol.gradient);
+        const after = await model.getParams();
+        for (const [name, golden] of Object.entries(s.params)) {
+          const got = after[name];
+          if (!got) {
+            log.fail(`${at}: getParams() has no ${name}`);
+            continue;
+          }
+          compareChange(log, `${at} change of ${name}`, got.data, before[name]!, golden.data, goldenBefore[name]!, tol.gradient);
+          compareTensor(log, `${at} value of ${name}`, got, golden, tol.forward);
+        }
+        before = Object.fromEntries(Object.entries(after).map(([n, t]) => [n, t.data]));
+        goldenBefore = Object.fromEntries(Object.entries(s.params).map(([n, t]) => [n, t.data]));
       }
     } finally {
       await model.dispose();
