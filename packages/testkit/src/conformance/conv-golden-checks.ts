@@ -1,4 +1,4 @@
-import { cloneParams, paramShapes, parseTrainingConfig, type Backend } from '@gradscope/core';
+import { cloneParams, GradscopeError, paramShapes, parseTrainingConfig, type Backend } from '@gradscope/core';
 import type { ConvGoldenCase, ConvGoldenTrajectory } from '../goldens/conv.js';
 import { compareGradients } from './agreement.js';
 import { compareScalar, compareTensor } from './compare.js';
@@ -75,6 +75,37 @@ export function checkConvTrajectory(backend: Backend, trajectory: ConvGoldenTraj
         }
         before = Object.fromEntries(Object.entries(after).map(([n, t]) => [n, t.data]));
         goldenBefore = Object.fromEntries(Object.entries(s.params).map(([n, t]) => [n, t.data]));
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+}
+
+/**
+ * Contract checks on a conv model: `getParams` returns every tensor it was created with, running statistics
+ * included, bit for bit; an input that is not NCHW `[batch, C, H, W]` is a `ShapeError` naming that shape.
+ */
+export function checkConvContract(backend: Backend, golden: ConvGoldenCase): Promise<CheckResult> {
+  return runCheck(async (log) => {
+    const model = await backend.createModel(golden.spec, cloneParams(golden.params));
+    try {
+      const got = await model.getParams();
+      for (const p of paramShapes(golden.spec)) {
+        const t = got[p.name];
+        const want = golden.params[p.name]!.data;
+        if (!t) log.fail(`getParams() has no ${p.name}`);
+        else if (t.data.length !== want.length || t.data.some((v, i) => !Object.is(v, want[i]))) log.fail(`getParams() ${p.name} differs from the weights the model was created with`);
+      }
+      const [n, c, h, w] = golden.batch.input.shape as [number, number, number, number];
+      const wrong = { shape: [n, c * h, w], data: golden.batch.input.data };
+      const expected = `[batch, ${c}, ${h}, ${w}]`;
+      try {
+        await model.forward(wrong);
+        log.fail(`forward of shape [${wrong.shape.join(', ')}]: expected a ShapeError, but nothing was thrown`);
+      } catch (e) {
+        const ok = e instanceof GradscopeError && e.code === 'SHAPE_MISMATCH' && e.message.includes(expected);
+        log.expect(ok, `forward of shape [${wrong.shape.join(', ')}]: expected a ShapeError naming ${expected}, got ${String(e)}`);
       }
     } finally {
       await model.dispose();
