@@ -1,10 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendBackward, differentiableOps, NoGradientRuleError } from './autodiff.js';
+import { batchNormTraining } from './batchnorm.js';
 import { Graph, type Attrs } from './graph.js';
 import { OnnxSession, type Feeds } from './session.js';
-import { relErr, seededRandom, uniform } from './test-helpers.js';
+import { finiteDifferences, hasPythonOnnx, python, relErr, seededRandom, uniform } from './test-helpers.js';
 
-type Range = 'any' | 'positive' | 'awayFromZero';
+/** `distinct`: values at least 0.05 apart, so a finite-difference step never changes which element is a max. */
+type Range = 'any' | 'positive' | 'awayFromZero' | 'distinct';
 
 interface OpCase {
   readonly name: string;
@@ -56,6 +62,44 @@ const cases: OpCase[] = [
   { name: 'ReduceMean over axis 0', op: 'ReduceMean', inputs: [{ shape: [3, 4] }], attrs: { axes: [0], keepdims: 1 } },
   { name: 'ReduceMean over everything', op: 'ReduceMean', inputs: [{ shape: [3, 4] }], attrs: { keepdims: 0 } },
   { name: 'Expand', op: 'Expand', inputs: [{ shape: [3, 1] }], ints: [[2, 3, 4]] },
+  { name: 'Conv 3x3 pad 1 with bias', op: 'Conv', inputs: [{ shape: [2, 3, 5, 5] }, { shape: [4, 3, 3, 3] }, { shape: [4] }], attrs: { pads: [1, 1, 1, 1] } },
+  {
+    name: 'Conv 3x3 stride 2 pad 1 on an even input (a row past the last window)',
+    op: 'Conv',
+    inputs: [{ shape: [2, 2, 6, 6] }, { shape: [3, 2, 3, 3] }],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
+  { name: 'Conv 1x1 stride 2 (projection shortcut)', op: 'Conv', inputs: [{ shape: [2, 3, 4, 4] }, { shape: [4, 3, 1, 1] }, { shape: [4] }], attrs: { strides: [2, 2] } },
+  { name: 'Conv 7x7 stride 2 pad 3 (ImageNet stem)', op: 'Conv', inputs: [{ shape: [1, 2, 9, 9] }, { shape: [2, 2, 7, 7] }], attrs: { strides: [2, 2], pads: [3, 3, 3, 3] } },
+  {
+    name: 'Conv with asymmetric pads, stride (2,1) and dilation 2',
+    op: 'Conv',
+    inputs: [{ shape: [1, 2, 7, 6] }, { shape: [3, 2, 3, 2] }, { shape: [3] }],
+    attrs: { strides: [2, 1], pads: [0, 2, 1, 0], dilations: [2, 2] },
+  },
+  {
+    name: 'BatchNormalization (inference form) wrt input, scale, bias, mean and variance',
+    op: 'BatchNormalization',
+    inputs: [{ shape: [2, 3, 2, 2] }, { shape: [3] }, { shape: [3] }, { shape: [3] }, { shape: [3], range: 'positive' }],
+    attrs: { epsilon: { f: 1e-5 } },
+  },
+  {
+    name: 'batchNormTraining (batch statistics, built from differentiable ops)',
+    op: 'batchNormTraining',
+    inputs: [{ shape: [3, 2, 2, 3] }, { shape: [2] }, { shape: [2] }],
+    custom: (g, [x, scale, bias]) => [batchNormTraining(g, x!, scale!, bias!).y],
+  },
+  { name: 'MaxPool 2x2 stride 2', op: 'MaxPool', inputs: [{ shape: [2, 2, 4, 4], range: 'distinct' }], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+  {
+    name: 'MaxPool 3x3 stride 2 pad 1 (overlapping windows) with its index output',
+    op: 'MaxPool',
+    inputs: [{ shape: [1, 2, 7, 7], range: 'distinct' }],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+    outputs: 2,
+    used: [0],
+  },
+  { name: 'GlobalAveragePool', op: 'GlobalAveragePool', inputs: [{ shape: [2, 3, 3, 4] }] },
+  { name: 'Pad (constant, channels and spatial axes)', op: 'Pad', inputs: [{ shape: [2, 3, 4, 4] }], ints: [[0, 1, 1, 0, 0, 2, 1, 3]] },
   {
     name: 'Where',
     op: 'Where',
@@ -69,6 +113,14 @@ const cases: OpCase[] = [
 
 function sample(rand: () => number, n: number, range: Range = 'any'): Float32Array {
   if (range === 'positive') return uniform(rand, n, 0.5, 1.5);
+  if (range === 'distinct') {
+    const v = Float32Array.from({ length: n }, (_, k) => (k - n / 2) * 0.05);
+    for (let k = n - 1; k > 0; k--) {
+      const j = Math.floor(rand() * (k + 1));
+      [v[k], v[j]] = [v[j]!, v[k]!];
+    }
+    return v;
+  }
   if (range === 'awayFromZero') return Float32Array.from({ length: n }, () => (rand() < 0.5 ? -1 : 1) * (0.2 + 0.8 * rand()));
   return uniform(rand, n, -1, 1);
 }
@@ -105,22 +157,45 @@ describe('gradient rules, each against central finite differences through onnxru
       const feeds: Feeds = {};
       c.inputs.forEach((inp, i) => (feeds[names[i]!] = { dims: inp.shape, data: sample(rand, inp.shape.reduce((a, b) => a * b, 1), inp.range) }));
       const out = await session.run(feeds);
-      const eps = 1e-2;
       for (let i = 0; i < names.length; i++) {
-        const x = feeds[names[i]!]!.data;
-        const numeric = new Float32Array(x.length);
-        for (let j = 0; j < x.length; j++) {
-          const keep = x[j]!;
-          x[j] = keep + eps;
-          const up = (await session.run(feeds, ['loss'])).loss!.data[0]!;
-          x[j] = keep - eps;
-          const down = (await session.run(feeds, ['loss'])).loss!.data[0]!;
-          x[j] = keep;
-          numeric[j] = (up - down) / (2 * eps);
-        }
+        const numeric = await finiteDifferences(session, feeds, names[i]!, 1e-2);
         expect(out[`grad_x${i}`]!.dims).toEqual(c.inputs[i]!.shape);
         expect(relErr(out[`grad_x${i}`]!.data, numeric)).toBeLessThan(2e-3);
       }
+      await session.release();
+    });
+  }
+});
+
+describe('MaxPool gradient on ties', () => {
+  // Expected grids are PyTorch 1.13's x.grad for max_pool2d(x, ...).sum().backward(): the first maximum of each
+  // window in scan order takes the window's gradient.
+  const cases: { name: string; attrs: Attrs; x: number[]; side: number; grad: number[] }[] = [
+    {
+      name: '2x2 stride 2',
+      attrs: { kernel_shape: [2, 2], strides: [2, 2] },
+      x: [1, 1, 2, 0, 1, 1, 2, 2, 3, 0, 3, 3, 0, 0, 3, 3],
+      side: 4,
+      grad: [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0],
+    },
+    {
+      name: '3x3 stride 2 pad 1 on a constant input (overlapping windows)',
+      attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+      x: new Array<number>(25).fill(1),
+      side: 5,
+      grad: [1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0],
+    },
+  ];
+  for (const c of cases) {
+    it(`gives each window's gradient to its first maximum, as PyTorch does: ${c.name}`, async () => {
+      const g = new Graph('ties');
+      const x = g.input('x', [1, 1, c.side, c.side]);
+      const loss = g.rename(g.op1('ReduceSum', [g.op1('MaxPool', [x], c.attrs)], { keepdims: 0 }), 'loss');
+      g.output(loss);
+      g.output(g.rename(appendBackward(g, loss, [x]).gradOf(x)!, 'dx'));
+      const session = await OnnxSession.create(g.toModel());
+      const out = await session.run({ x: { dims: [1, 1, c.side, c.side], data: Float32Array.from(c.x) } });
+      expect(Array.from(out.dx!.data)).toEqual(c.grad);
       await session.release();
     });
   }
@@ -133,6 +208,17 @@ describe('appendBackward', () => {
     const loss = g.op1('ReduceSum', [g.op1('Abs', [x])], { keepdims: 0 });
     expect(() => appendBackward(g, loss, [x])).toThrow(NoGradientRuleError);
     expect(() => appendBackward(g, loss, [x])).toThrow(/no gradient rule for ONNX op "Abs"/);
+  });
+
+  it('names what a conv-op rule does not cover', () => {
+    const grouped = new Graph('grouped');
+    const x = grouped.input('x', [1, 4, 5, 5]);
+    const loss = grouped.op1('ReduceSum', [grouped.op1('Conv', [x, grouped.input('w', [2, 2, 3, 3])], { group: 2 })], { keepdims: 0 });
+    expect(() => appendBackward(grouped, loss, [x])).toThrow('Conv gradient: only group 1 is supported');
+    const cropped = new Graph('cropped');
+    const y = cropped.input('y', [2, 5]);
+    const crop = cropped.op1('ReduceSum', [cropped.op1('Pad', [y, cropped.constInt64([0, -1, 0, 1])])], { keepdims: 0 });
+    expect(() => appendBackward(cropped, crop, [y])).toThrow('Pad gradient: negative pads [0,-1,0,1] (cropping) are not supported');
   });
 
   it('sums the gradient of a value used twice (total gradient, as a zero probe would see it)', async () => {
@@ -148,5 +234,43 @@ describe('appendBackward', () => {
     const expected = [0.3, -0.7].map((v) => 2 * Math.tanh(v) + 1);
     expect(relErr(out.dh!.data, expected)).toBeLessThan(1e-6);
     await session.release();
+  });
+});
+
+describe('conv graphs and their generated backward graphs against onnx itself', () => {
+  const title = hasPythonOnnx
+    ? "pass onnx.checker(full_check) and onnx's strict shape inference gives every value the shape the graph tracked"
+    : `onnx checker and shape inference on conv graphs — skipped: ${python} with the onnx module is not available`;
+  it.skipIf(!hasPythonOnnx)(title, () => {
+    const g = new Graph('conv-check');
+    const wrt = ['x', 'w1', 'b1', 'scale', 'bias', 'mean', 'var', 'w2'];
+    const [x, w1, b1, scale, bias, mean, variance, w2] = wrt.map((n, i) => g.input(n, [[2, 3, 9, 8], [4, 3, 3, 3], [4], [4], [4], [4], [4], [4, 6, 3, 2]][i]!));
+    let h = g.op1('Conv', [x!, w1!, b1!], { strides: [2, 2], pads: [1, 1, 1, 1] });
+    h = batchNormTraining(g, h, scale!, bias!).y;
+    h = g.op1('Relu', [g.op1('BatchNormalization', [h, scale!, bias!, mean!, variance!])]);
+    h = g.op1('MaxPool', [h], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    h = g.op1('Pad', [h, g.constInt64([0, 1, 0, 0, 0, 1, 1, 0])]);
+    h = g.op1('Conv', [h, w2!], { dilations: [1, 2], pads: [0, 1, 2, 1] });
+    const loss = g.op1('ReduceSum', [g.op1('GlobalAveragePool', [h])], { keepdims: 0 });
+    g.output(loss);
+    const back = appendBackward(g, loss, wrt);
+    for (const n of wrt) g.output(back.gradOf(n)!);
+    const tracked = Object.fromEntries(g.nodes.flatMap((n) => n.outputs.map((o) => [o, g.dims(o)])));
+    const dir = mkdtempSync(join(tmpdir(), 'gradscope-onnx-'));
+    try {
+      const file = join(dir, 'conv.onnx');
+      writeFileSync(file, g.toModel());
+      const script = [
+        'import json, onnx, sys',
+        'm = onnx.load(sys.argv[1])',
+        'onnx.checker.check_model(m, full_check=True)',
+        'm = onnx.shape_inference.infer_shapes(m, strict_mode=True)',
+        'print(json.dumps({v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in list(m.graph.value_info) + list(m.graph.output)}))',
+      ].join('\n');
+      const inferred = JSON.parse(execFileSync(python, ['-c', script, file], { encoding: 'utf8' })) as Record<string, number[]>;
+      expect(inferred).toEqual(tracked);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { GradscopeError } from '@gradscope/core';
-import { Graph, GraphError, type Node } from './graph.js';
+import { Graph, GraphError, windowAttrs, type Node } from './graph.js';
 
 /** The forward graph uses an op the backward generator has no rule for. */
 export class NoGradientRuleError extends GradscopeError {
@@ -68,6 +68,99 @@ function reducedCount(g: Graph, x: string, axes: readonly number[] | undefined):
   if (!axes || axes.length === 0) return xs.reduce((a, b) => a * b, 1);
   return axes.reduce((n, a) => n * xs[a < 0 ? a + xs.length : a]!, 1);
 }
+
+/** `[1, C, 1, ...]`: a per-channel vector shaped to broadcast against an `[N, C, ...]` tensor. */
+function perChannel(g: Graph, v: string, rank: number): string {
+  return g.op1('Reshape', [v, g.constInt64([1, -1, ...new Array<number>(rank - 2).fill(1)])]);
+}
+
+/** Sum over every axis but the channel axis 1 of an `[N, C, ...]` tensor, giving `[C]`. */
+function sumPerChannel(g: Graph, t: string): string {
+  const rank = g.shape(t).length;
+  return g.op1('ReduceSum', [t, g.constInt64([0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)])], { keepdims: 0 });
+}
+
+/** Swaps the batch and channel axes of an `[N, C, ...]` tensor. */
+function swapBatchChannel(g: Graph, t: string): string {
+  const rank = g.shape(t).length;
+  return g.op1('Transpose', [t], { perm: [1, 0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)] });
+}
+
+/**
+ * Conv (group 1): dX is the transposed convolution of dY with the same weight; dW[m, c, k] = sum over n and output
+ * positions o of dY[n, m, o] * Xpad[n, c, o*s + k*d], which is a Conv of X (batch and channel swapped) with dY as
+ * the kernel, its stride and dilation exchanged; dB sums dY per channel.
+ */
+const convRule: Rule = (g, node, [gy], needs) => {
+  if (intAttr(node, 'group', 1) !== 1) throw new GraphError('Conv gradient: only group 1 is supported');
+  const [x, w] = [first(node), first(node, 1)];
+  const xs = g.shape(x);
+  const ws = g.shape(w);
+  const rank = xs.length - 2;
+  const win = windowAttrs(node.attrs, 'Conv', rank, ws.slice(2));
+  const ys = g.shape(gy!).slice(2);
+  let dx: string | undefined;
+  if (needs[0]) {
+    // Positions past the last window's reach get no gradient; output_padding restores them.
+    const reach = ys.map((n, i) => win.strides[i]! * (n - 1) + win.span(i) - win.pads[i]! - win.pads[i + rank]!);
+    dx = g.op1('ConvTranspose', [gy!, w], {
+      kernel_shape: win.kernel,
+      strides: win.strides,
+      pads: win.pads,
+      dilations: win.dilations,
+      output_padding: reach.map((r, i) => xs[i + 2]! - r),
+    });
+  }
+  let dw: string | undefined;
+  if (needs[1]) {
+    const full = g.op1('Conv', [swapBatchChannel(g, x), swapBatchChannel(g, gy!)], {
+      kernel_shape: ys,
+      strides: win.dilations,
+      dilations: win.strides,
+      pads: win.pads,
+    });
+    // The padded input may extend past the last window: keep the first k taps.
+    const axes = Array.from({ length: rank }, (_, i) => i + 2);
+    const taps = g.op1('Slice', [full, g.constInt64(axes.map(() => 0)), g.constInt64([...win.kernel]), g.constInt64(axes)]);
+    dw = swapBatchChannel(g, taps);
+  }
+  const db = node.inputs[2] && needs[2] ? sumPerChannel(g, gy!) : undefined;
+  return [dx, dw, db];
+};
+
+/** BatchNormalization in its inference form: y = scale * (x - mean) / sqrt(var + eps) + B, per channel. */
+const batchNormRule: Rule = (g, node, [gy], needs) => {
+  const [x, scale, , mean, variance] = node.inputs as [string, string, string, string, string];
+  const rank = g.shape(x).length;
+  const invStd = g.op1('Div', [g.constFloat(1), g.op1('Sqrt', [g.op1('Add', [variance, g.constFloat(floatAttr(node, 'epsilon', 1e-5))])])]);
+  const gain = g.op1('Mul', [scale, invStd]);
+  const sumGy = needs[2] || needs[3] ? sumPerChannel(g, gy!) : undefined;
+  const sumGyCentered = needs[1] || needs[4] ? sumPerChannel(g, g.op1('Mul', [gy!, g.op1('Sub', [x, perChannel(g, mean, rank)])])) : undefined;
+  return [
+    needs[0] ? g.op1('Mul', [gy!, perChannel(g, gain, rank)]) : undefined,
+    needs[1] ? g.op1('Mul', [sumGyCentered!, invStd]) : undefined,
+    needs[2] ? sumGy : undefined,
+    needs[3] ? g.op1('Neg', [g.op1('Mul', [sumGy!, gain])]) : undefined,
+    // d/dvar of (var + eps)^(-1/2) is -(1/2) invStd^3
+    needs[4] ? g.op1('Mul', [sumGyCentered!, g.op1('Mul', [gain, g.op1('Mul', [g.op1('Mul', [invStd, invStd]), g.constFloat(-0.5)])])]) : undefined,
+  ];
+};
+
+/**
+ * MaxPool: each output's gradient goes to the input element its window took the max from (onnxruntime's index
+ * output, the first maximum in scan order on ties, as in PyTorch), summed where windows overlap.
+ */
+const maxPoolRule: Rule = (g, node, [gy]) => {
+  if (intAttr(node, 'storage_order', 0) !== 0) throw new GraphError('MaxPool gradient: only storage_order 0 is supported');
+  const x = first(node);
+  const xs = g.shape(x);
+  const indices = node.outputs[1] ?? g.op('MaxPool', [x], node.attrs, 2)[1]!;
+  const size = xs.reduce((a, b) => a * b, 1);
+  const flat = g.constInt64([-1]);
+  const zeros = g.op1('Expand', [g.constFloat(0), g.constInt64([size])]);
+  const scattered = g.op1('ScatterElements', [zeros, g.op1('Reshape', [indices, flat]), g.op1('Reshape', [gy!, flat])], { axis: 0, reduction: 'add' });
+  return [g.op1('Reshape', [scattered, g.constInt64(xs)])];
+};
 
 const rules: Record<string, Rule> = {
   Identity: unary((_g, gy) => gy),
@@ -188,6 +281,22 @@ const rules: Record<string, Rule> = {
     return [g.op1('Div', [reduceGrad(g, gy!, first(node), axes), g.constFloat(n)])];
   },
   Expand: (g, node, [gy]) => [unbroadcast(g, gy!, g.shape(first(node))), undefined],
+  Conv: convRule,
+  BatchNormalization: batchNormRule,
+  MaxPool: maxPoolRule,
+  GlobalAveragePool: unary((g, gy, x) => {
+    const xs = g.shape(x);
+    const area = xs.slice(2).reduce((a, b) => a * b, 1);
+    return g.op1('Div', [g.op1('Expand', [gy, g.constInt64(xs)]), g.constFloat(area)]);
+  }),
+  Pad: (g, node, [gy], needs) => {
+    if (needs[2]) throw new GraphError('Pad gradient: the constant value must not depend on a differentiated input');
+    const xs = g.shape(first(node));
+    const pads = g.intValues(first(node, 1))!;
+    if (pads.some((p) => p < 0)) throw new GraphError(`Pad gradient: negative pads [${pads}] (cropping) are not supported`);
+    const begins = xs.map((_, i) => pads[i]!);
+    return [g.op1('Slice', [gy!, g.constInt64(begins), g.constInt64(xs.map((n, i) => begins[i]! + n))]), undefined, undefined];
+  },
   Where: (g, node, [gy], needs) => {
     const [cond, a, b] = node.inputs;
     const zero = g.constFloat(0);

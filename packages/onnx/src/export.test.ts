@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSpec, type ParamSet, type Tensor } from '@gradscope/core';
@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './backend.js';
 import { exportOnnx } from './export.js';
 import { OnnxSession } from './session.js';
-import { relErr, seededRandom, uniform } from './test-helpers.js';
+import { hasPythonOnnx, python, relErr, seededRandom, uniform } from './test-helpers.js';
 
 interface JsonTensor {
   shape: number[];
@@ -60,15 +60,7 @@ describe('exportOnnx', () => {
   });
 });
 
-const python = '/usr/bin/python3';
-const hasOnnx = existsSync(python) && (() => {
-  try {
-    execFileSync(python, ['-c', 'import onnx'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasOnnx = hasPythonOnnx;
 
 describe('exported files pass the onnx checker', () => {
   const title = hasOnnx

@@ -39,3 +39,47 @@ describe('Graph shape tracking', () => {
     expect(g.constInt64([1, 2])).toBe(g.constInt64([1, 2]));
   });
 });
+
+describe('Graph shape tracking of the conv ops', () => {
+  it('infers Conv, ConvTranspose, MaxPool, GlobalAveragePool, BatchNormalization and Pad shapes by the ONNX formulas', () => {
+    const g = new Graph('conv');
+    const x = g.input('x', [2, 3, 7, 6]);
+    const w = g.input('w', [4, 3, 3, 3]);
+    expect(g.shape(g.op1('Conv', [x, w], { pads: [1, 1, 1, 1] }))).toEqual([2, 4, 7, 6]);
+    expect(g.shape(g.op1('Conv', [x, w], { strides: [2, 2], pads: [1, 1, 1, 1] }))).toEqual([2, 4, 4, 3]);
+    expect(g.shape(g.op1('Conv', [x, w], { dilations: [2, 1] }))).toEqual([2, 4, 3, 4]);
+    const y = g.input('y', [2, 4, 4, 3]);
+    expect(g.shape(g.op1('ConvTranspose', [y, w], { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [0, 1] }))).toEqual([2, 3, 7, 6]);
+    const [pooled, indices] = g.op('MaxPool', [x], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, 2);
+    expect([g.shape(pooled!), g.elemType(indices!)]).toEqual([[2, 3, 4, 3], 7]);
+    expect(g.shape(g.op1('GlobalAveragePool', [x]))).toEqual([2, 3, 1, 1]);
+    const c = g.constFloat([1, 1, 1], [3]);
+    expect(g.shape(g.op1('BatchNormalization', [x, c, c, c, c]))).toEqual([2, 3, 7, 6]);
+    expect(g.shape(g.op1('Pad', [x, g.constInt64([0, 1, 0, 0, 0, 2, 1, 1])]))).toEqual([2, 6, 8, 7]);
+  });
+
+  it('keeps a symbolic batch dimension (export graphs)', () => {
+    const g = new Graph('symbolic conv');
+    const x = g.input('x', ['batch', 1, 28, 28]);
+    const y = g.op1('MaxPool', [g.op1('Conv', [x, g.input('w', [8, 1, 7, 7])], { strides: [2, 2], pads: [3, 3, 3, 3] })], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    expect(g.dims(g.op1('GlobalAveragePool', [y]))).toEqual(['batch', 8, 1, 1]);
+    expect(() => g.op1('Conv', [g.input('free', ['batch', 1, 'h', 28]), g.input('w2', [8, 1, 3, 3])])).toThrow(
+      'Conv: input [batch,1,h,28] must be [N, C, spatial...] with only N symbolic',
+    );
+  });
+
+  it('names what does not fit', () => {
+    const g = new Graph('bad conv');
+    const x = g.input('x', [2, 3, 5, 5]);
+    expect(() => g.op1('Conv', [x, g.input('w', [4, 2, 3, 3])])).toThrow('Conv: weight [4,2,3,3] does not fit input [2,3,5,5] with group 1');
+    const w = g.input('w3', [4, 3, 3, 3]);
+    expect(() => g.op1('Conv', [x, w], { kernel_shape: [5, 5] })).toThrow("Conv: kernel_shape [5,5] differs from the weight's [3,3]");
+    expect(() => g.op1('Conv', [x, w], { auto_pad: 'SAME_UPPER' })).toThrow('Conv: auto_pad "SAME_UPPER" is not supported; give pads');
+    expect(() => g.op1('Conv', [x, w, g.constFloat([0, 0], [2])])).toThrow('Conv bias: shape [2] should be [4]');
+    expect(() => g.op1('MaxPool', [x], { kernel_shape: [7, 7] })).toThrow('MaxPool: window 7 is larger than the padded input 5 on spatial axis 0');
+    expect(() => g.op1('MaxPool', [x], { kernel_shape: [2, 2], ceil_mode: 1 })).toThrow('MaxPool: only ceil_mode 0 is supported');
+    expect(() => g.op1('Pad', [x, g.constInt64([0, 0, 1, 1, 0, 0, 1, 1])], { mode: 'reflect' })).toThrow('Pad: only mode "constant" is supported');
+    const c = g.constFloat([1, 1, 1], [3]);
+    expect(() => g.op1('BatchNormalization', [x, c, c, c, c], { training_mode: 1 })).toThrow(/training_mode is not supported.*batchNormTraining/);
+  });
+});

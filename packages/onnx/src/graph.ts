@@ -227,6 +227,65 @@ function broadcast(shapes: readonly (readonly Dim[])[], where: string): Dim[] {
   return out;
 }
 
+/** Channels and spatial sizes of an `[N, C, ...]` input; only the batch dimension may be symbolic (export graphs). */
+function channelsAndSpatial(dims: readonly Dim[], op: string): [number, number[]] {
+  const rest = dims.slice(1);
+  if (dims.length < 3 || rest.some((v) => typeof v !== 'number')) {
+    throw new GraphError(`${op}: input [${dims}] must be [N, C, spatial...] with only N symbolic`);
+  }
+  return [rest[0] as number, rest.slice(1) as number[]];
+}
+
+function checkDims(actual: readonly Dim[], expected: readonly Dim[], what: string): void {
+  if (actual.length !== expected.length || actual.some((v, i) => v !== expected[i])) {
+    throw new GraphError(`${what}: shape [${actual}] should be [${expected}]`);
+  }
+}
+
+/** Kernel, strides, pads and dilations of a windowed op (Conv, ConvTranspose, MaxPool), with ONNX defaults. */
+export interface Window {
+  readonly kernel: readonly number[];
+  readonly strides: readonly number[];
+  /** ONNX order: all begins, then all ends. */
+  readonly pads: readonly number[];
+  readonly dilations: readonly number[];
+  /** Extent of one dilated kernel along spatial axis i. */
+  span(i: number): number;
+  /** Output spatial size for an input of spatial size `input` (floor mode). */
+  outSize(input: readonly number[]): number[];
+}
+
+export function windowAttrs(attrs: Attrs, op: string, rank: number, kernelFromWeight?: readonly number[]): Window {
+  const autoPad = attrs.auto_pad ?? 'NOTSET';
+  if (autoPad !== 'NOTSET') throw new GraphError(`${op}: auto_pad "${String(autoPad)}" is not supported; give pads`);
+  const kernel = intsAttr(attrs, 'kernel_shape') ?? kernelFromWeight;
+  if (!kernel || kernel.length !== rank) throw new GraphError(`${op}: kernel_shape must have ${rank} entries`);
+  if (kernelFromWeight && kernel.some((k, i) => k !== kernelFromWeight[i])) {
+    throw new GraphError(`${op}: kernel_shape [${kernel}] differs from the weight's [${kernelFromWeight}]`);
+  }
+  const ones = kernel.map(() => 1);
+  const strides = intsAttr(attrs, 'strides') ?? ones;
+  const pads = intsAttr(attrs, 'pads') ?? [...ones, ...ones].map(() => 0);
+  const dilations = intsAttr(attrs, 'dilations') ?? ones;
+  if (strides.length !== rank || dilations.length !== rank || pads.length !== 2 * rank || pads.some((p) => p < 0)) {
+    throw new GraphError(`${op}: strides/dilations need ${rank} entries and pads ${2 * rank} non-negative ones`);
+  }
+  const span = (i: number): number => dilations[i]! * (kernel[i]! - 1) + 1;
+  return {
+    kernel,
+    strides,
+    pads,
+    dilations,
+    span,
+    outSize: (input) =>
+      input.map((n, i) => {
+        const room = n + pads[i]! + pads[i + rank]! - span(i);
+        if (room < 0) throw new GraphError(`${op}: window ${span(i)} is larger than the padded input ${n + pads[i]! + pads[i + rank]!} on spatial axis ${i}`);
+        return Math.floor(room / strides[i]!) + 1;
+      }),
+  };
+}
+
 function constInts(g: Graph, name: string | undefined, what: string): readonly number[] {
   const v = name ? g.intValues(name) : undefined;
   if (!v) throw new GraphError(`${what} must be an int64 constant of the graph`);
@@ -305,8 +364,62 @@ function inferShapes(g: Graph, node: Node, outputCount: number): OutMeta[] {
     }
     case 'Pad': {
       const x = g.shape(inputs[0]!);
+      const mode = attrs.mode ?? 'constant';
+      if (mode !== 'constant') throw new GraphError(`Pad: only mode "constant" is supported, got "${String(mode)}"`);
       const pads = constInts(g, inputs[1], 'Pad pads');
+      if (pads.length !== 2 * x.length) throw new GraphError(`Pad: ${pads.length} pads for a rank-${x.length} input (needs ${2 * x.length})`);
       return float(x.map((v, i) => v + pads[i]! + pads[i + x.length]!));
+    }
+    case 'Conv': {
+      const x = d(0);
+      const [channels, spatial] = channelsAndSpatial(x, op);
+      const w = g.shape(inputs[1]!);
+      const group = intAttr(attrs, 'group', 1);
+      if (w.length !== x.length || channels !== w[1]! * group) {
+        throw new GraphError(`Conv: weight [${w}] does not fit input [${x}] with group ${group} (weight must be [M, C/group, k...])`);
+      }
+      if (inputs[2]) checkDims(g.shape(inputs[2]), [w[0]!], 'Conv bias');
+      return float([x[0]!, w[0]!, ...windowAttrs(attrs, op, spatial.length, w.slice(2)).outSize(spatial)]);
+    }
+    case 'ConvTranspose': {
+      const x = d(0);
+      const [channels, spatial] = channelsAndSpatial(x, op);
+      const w = g.shape(inputs[1]!);
+      const group = intAttr(attrs, 'group', 1);
+      if (w.length !== x.length || channels !== w[0]) throw new GraphError(`ConvTranspose: weight [${w}] does not fit input [${x}] (weight must be [C, M/group, k...])`);
+      if (attrs.output_shape !== undefined) throw new GraphError('ConvTranspose: give output_padding, not output_shape');
+      const win = windowAttrs(attrs, op, spatial.length, w.slice(2));
+      const extra = intsAttr(attrs, 'output_padding') ?? win.kernel.map(() => 0);
+      const rank = spatial.length;
+      return float([x[0]!, w[1]! * group, ...spatial.map((n, i) => win.strides[i]! * (n - 1) + extra[i]! + win.span(i) - win.pads[i]! - win.pads[i + rank]!)]);
+    }
+    case 'MaxPool': {
+      const x = d(0);
+      const [channels, spatial] = channelsAndSpatial(x, op);
+      const kernel = intsAttr(attrs, 'kernel_shape');
+      if (!kernel) throw new GraphError('MaxPool: kernel_shape is required');
+      if (intAttr(attrs, 'ceil_mode', 0) !== 0) throw new GraphError('MaxPool: only ceil_mode 0 is supported');
+      const dims = [x[0]!, channels, ...windowAttrs(attrs, op, spatial.length, kernel).outSize(spatial)];
+      const out: OutMeta[] = [{ dims, elemType: DataType.FLOAT }];
+      if (outputCount === 2) out.push({ dims, elemType: DataType.INT64 });
+      return out;
+    }
+    case 'GlobalAveragePool': {
+      const x = d(0);
+      return float(x.map((v, i) => (i < 2 ? v : 1)));
+    }
+    case 'BatchNormalization': {
+      const x = d(0);
+      if (intAttr(attrs, 'training_mode', 0) !== 0) {
+        throw new GraphError('BatchNormalization: training_mode is not supported (onnxruntime-web does not normalize with the batch statistics); use batchNormTraining');
+      }
+      for (let i = 1; i <= 4; i++) checkDims(g.shape(inputs[i]!), [x[1]!], `BatchNormalization input ${i}`);
+      return float(x);
+    }
+    case 'ScatterElements': {
+      const x = d(0);
+      checkDims(g.shape(inputs[2]!), g.shape(inputs[1]!), 'ScatterElements updates');
+      return [{ dims: x, elemType: g.elemType(inputs[0]!) }];
     }
     case 'Reshape': {
       const x = g.shape(inputs[0]!);
