@@ -84,6 +84,25 @@ describe('conv residual nets on onnx against the float64 reference', () => {
     await model.dispose();
   });
 
+  it('resumes from getParams + getTrainingState exactly (Adam moments, running statistics)', async () => {
+    const spec = cases[1]!.spec;
+    const config = parseTrainingConfig({ loss: 'mse', optimizer: { type: 'adam', lr: 0.01 } });
+    const batches = [0, 1, 2].map((i) => batchOf(spec, 2, 'mse', 40 + i));
+    const straight = await onnx.createModel(spec, paramsOf(spec, 9));
+    straight.configureTraining(config);
+    for (const b of batches.slice(0, 2)) await straight.trainStep(b);
+    const resumed = await onnx.createModel(spec, await straight.getParams());
+    resumed.configureTraining(config);
+    await resumed.setTrainingState(await straight.getTrainingState());
+    const [a, b] = [await straight.trainStep(batches[2]!), await resumed.trainStep(batches[2]!)];
+    expect(b.step).toBe(3);
+    expect(b.loss).toBe(a.loss);
+    const [pa, pb] = [await straight.getParams(), await resumed.getParams()];
+    for (const p of paramShapes(spec)) expect(Array.from(pb[p.name]!.data), p.name).toEqual(Array.from(pa[p.name]!.data));
+    await straight.dispose();
+    await resumed.dispose();
+  });
+
   it('releases its sessions on dispose', async () => {
     const before = liveSessionCount();
     const spec = cases[0]!.spec;
