@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { initParams, parseSpec, type Backend, type Batch, type Model } from '@gradscope/core';
 import { brainBaseline, tfjsBaseline, type Baseline } from './baselines.js';
-import { medianMs, type Budget } from './measure.js';
+import { medianMs, type Budget, type Timing } from './measure.js';
 import { runTorchBaseline, type TorchOutcome } from './torch.js';
 import { denseStepFlops, workloads as allWorkloads, type Workload } from './workloads.js';
 
@@ -76,6 +76,24 @@ async function baselineFor(backend: string, w: Workload, model: Model, batch: Ba
   return { kind: 'none', note: `no hand-written ${backend} baseline` };
 }
 
+/**
+ * The hand-written baseline's median, or why there is none. A baseline that fails (brain.js's own RNNTimeStep can
+ * diverge to NaN and then throws) is reported as such; the adapter's own numbers stay in the row.
+ */
+async function measureBaseline(backend: string, w: Workload, model: Model, batch: Batch, budget: Budget): Promise<{ baseline: Baseline; base?: Timing }> {
+  let baseline: Baseline | undefined;
+  try {
+    baseline = await baselineFor(backend, w, model, batch);
+    if (baseline.kind === 'none') return { baseline };
+    return { baseline, base: await medianMs(baseline.step, budget) };
+  } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+    return { baseline: { kind: 'none', note: `${baseline?.note ?? 'hand-written baseline'} — failed here: ${why}` } };
+  } finally {
+    if (baseline && baseline.kind !== 'none') baseline.dispose();
+  }
+}
+
 /** Measures every backend on every workload in this process, one thread each, and PyTorch alongside. */
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const budget = options.budget ?? defaultBudget;
@@ -97,9 +115,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
         const m = model;
         const off = await medianMs(() => m.trainStep(batch), budget);
         const on = await medianMs(() => m.trainStep(batch, { report: true }), budget);
-        const baseline = await baselineFor(entry.name, w, m, batch);
-        const base = baseline.kind === 'none' ? undefined : await medianMs(baseline.step, budget);
-        if (baseline.kind !== 'none') baseline.dispose();
+        const { baseline, base } = await measureBaseline(entry.name, w, m, batch, budget);
         const flops = denseStepFlops(w);
         rows.push({
           backend: entry.name,
