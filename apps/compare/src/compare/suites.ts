@@ -71,7 +71,7 @@ export const suites: Record<SuiteName, SuiteSettings> = {
     name: 'quick',
     depth: { depths: [4, 16, 32], activations: ['sigmoid', 'relu'], width: 16, batch: 64, steps: 150, reportEvery: 50, optimizer: adam(1e-2) },
     time: { lengths: [10, 30, 50], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 16, numLayers: 1, batch: 32, steps: 150, testSize: 256, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
-    mnist: { depths: [8, 20, 32], imageSize: 14, batch: 32, steps: 60, reportEvery: 20, testSize: 500, optimizer: sgd(0.05) },
+    mnist: { depths: [8, 20, 32], imageSize: 14, batch: 16, steps: 40, reportEvery: 20, testSize: 200, optimizer: sgd(0.05) },
   },
   full: {
     name: 'full',
