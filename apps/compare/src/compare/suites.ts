@@ -65,18 +65,18 @@ export const suites: Record<SuiteName, SuiteSettings> = {
     name: 'smoke',
     depth: { depths: [4, 16], activations: ['sigmoid', 'relu'], width: 12, batch: 16, steps: 10, reportEvery: 5, optimizer: adam(1e-2) },
     time: { lengths: [10, 30], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 8, numLayers: 1, batch: 16, steps: 10, testSize: 64, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
-    mnist: { depths: [8, 14], imageSize: 14, batch: 8, steps: 2, reportEvery: 2, testSize: 16, optimizer: sgd(0.05) },
+    mnist: { depths: [8, 14], imageSize: 14, batch: 8, steps: 2, reportEvery: 2, testSize: 16, optimizer: sgd(0.02) },
   },
   quick: {
     name: 'quick',
     depth: { depths: [4, 16, 32], activations: ['sigmoid', 'relu'], width: 16, batch: 64, steps: 150, reportEvery: 50, optimizer: adam(1e-2) },
     time: { lengths: [10, 30, 50], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 16, numLayers: 1, batch: 32, steps: 150, testSize: 256, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
-    mnist: { depths: [8, 20, 32], imageSize: 14, batch: 16, steps: 40, reportEvery: 20, testSize: 200, optimizer: sgd(0.05) },
+    mnist: { depths: [8, 20, 32], imageSize: 14, batch: 16, steps: 30, reportEvery: 10, testSize: 200, optimizer: sgd(0.02) },
   },
   full: {
     name: 'full',
     depth: { depths: [4, 8, 16, 32, 56], activations: ['sigmoid', 'tanh', 'relu'], width: 16, batch: 64, steps: 1500, reportEvery: 250, optimizer: adam(1e-2) },
     time: { lengths: [10, 30, 50, 100, 200], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 32, numLayers: 1, batch: 32, steps: 1000, testSize: 1000, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
-    mnist: { depths: [8, 20, 32], imageSize: 28, batch: 64, steps: 600, reportEvery: 100, testSize: 2000, optimizer: sgd(0.05) },
+    mnist: { depths: [8, 20, 32], imageSize: 28, batch: 64, steps: 600, reportEvery: 100, testSize: 2000, optimizer: sgd(0.02) },
   },
 };
