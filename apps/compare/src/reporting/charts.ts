@@ -257,8 +257,8 @@ function mnistCharts(results: CompareResults, backends: string[]): ChartSpec[] {
       kind: 'line',
       xName: 'step',
       yName: 'test error',
-      log: true,
-      series: trained.map((r) => ({ ...style(r), data: r.test.map((p) => [p.step, plottable(p.error, true)] as [number, number | null]) })),
+      log: false,
+      series: trained.map((r) => ({ ...style(r), data: r.test.map((p) => [p.step, plottable(p.error, false)] as [number, number | null]) })),
     },
   );
   return charts;
