@@ -187,10 +187,13 @@ describe('gradscope compare (the built CLI)', () => {
     const out = join(tmp, 'report-cli');
     const r = run('compare', '--backends', 'reference', '--suite', 'smoke', '--out', out);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^\[1\/14\] plain sigmoid depth 4 width 12 on reference$/m);
-    expect(r.stderr).toMatch(/^\[14\/14\] lstm T=30 on reference$/m);
+    expect(r.stderr).toMatch(/^\[1\/18\] plain sigmoid depth 4 width 12 on reference$/m);
+    expect(r.stderr).toMatch(/^\[14\/18\] lstm T=30 on reference$/m);
+    expect(r.stderr).toMatch(/^\[18\/18\] ResNet-14 mnist 14×14 on reference$/m);
     expect(r.stdout).toContain('Depth: gradient reaching the first and last block');
     expect(r.stdout).toContain('Speed: median training-step time');
+    expect(r.stdout).toContain('Depth on real digits (MNIST 14×14');
+    expect(r.stdout).toMatch(/^reference: degradation (shown|not shown under this budget)/m);
     expect(r.stdout).toContain(`Report: ${join(out, 'index.html')}`);
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).suite.name).toBe('smoke');
   });
@@ -204,7 +207,7 @@ describe('gradscope compare (the built CLI)', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (stderr.includes('[2/14]')) child.kill('SIGINT');
+      if (stderr.includes('[2/18]')) child.kill('SIGINT');
     });
     expect(await exited).toBe('SIGINT');
     expect([readFileSync(join(out, 'index.html'), 'utf8'), readFileSync(join(out, 'results.json'), 'utf8')]).toEqual(before);

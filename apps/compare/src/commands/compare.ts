@@ -32,7 +32,7 @@ function parseSeed(value: string): number {
 export function registerCompare(program: Command, io: CliIO): void {
   program
     .command('compare')
-    .description('run the depth (plain vs residual) and time (RNN vs GRU vs LSTM) experiments on several backends; print tables and write an HTML report')
+    .description('run the depth (plain vs residual), time (RNN vs GRU vs LSTM) and depth-on-MNIST (plain vs ResNet conv nets) experiments on several backends; print tables and write an HTML report')
     .option('--backends <list>', 'comma-separated backends, e.g. tfjs,onnx,brain (default: every adapter that loads here)')
     .addOption(new Option('--suite <name>', 'smoke (seconds), quick (about two minutes), full (to convergence)').choices(suiteNames).default('quick'))
     .option('--out <dir>', 'report folder (index.html and results.json)', 'report')
@@ -52,7 +52,8 @@ export function registerCompare(program: Command, io: CliIO): void {
       } finally {
         view.stop();
       }
-      const tables = resultTables(results).map(formatTextTable).join('\n\n');
+      const verdicts = results.mnist.degradation.verdicts.map((v) => `${v.text}\n`).join('');
+      const tables = resultTables(results).map(formatTextTable).join('\n\n') + (verdicts ? `\n\n${verdicts.trimEnd()}` : '');
       const files = await writeReport(results, flags.out);
       await writeAll(io.stdout, `${tables}\n\nReport: ${files.html}\nNumbers: ${files.json}\n`);
       const failed = results.skipped.filter((s) => s.kind === 'failed');

@@ -1,10 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseModelSpec } from '@gradscope/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { availableBackendNames } from '../backends.js';
 import { writeReport } from '../reporting/write.js';
 import { compare } from './compare.js';
+import { canRun } from './run-workload.js';
+import { createBackend } from '../backends.js';
 import type { CompareResults } from './results.js';
 
 let results: CompareResults;
@@ -14,6 +17,15 @@ const adapters = (await availableBackendNames()).filter((n) => n !== 'reference'
 const names = ['reference', ...adapters];
 // brain.js's stock LSTM joins the LSTM runs whenever brain is compared
 const stock = adapters.includes('brain') ? ['brain-stock'] : [];
+// backends that build conv specs run the MNIST experiment (the reference always does); the rest list it as not supported
+const convSpec = parseModelSpec({ kind: 'residual', variant: 'conv', inputChannels: 1, inputSize: 14, outputSize: 10, stem: 'cifar', stages: [{ blocks: 1, channels: 16 }] });
+const convCapable: string[] = [];
+for (const name of names) {
+  const b = await createBackend(name);
+  if (canRun(b, convSpec)) convCapable.push(name);
+  await b.dispose();
+}
+const mnistRuns = 2 * 2; // smoke: depths 8 and 14, plain and residual
 
 beforeAll(async () => {
   results = await compare({ backends: ['reference', ...adapters], suite: 'smoke', seed: 0 });
@@ -45,14 +57,51 @@ describe('gradscope compare --suite smoke', () => {
     for (const name of names) {
       expect(results.depth.runs.filter((r) => r.backend === name)).toHaveLength(2 * 2 * 2);
       expect(results.time.runs.filter((r) => r.backend === name)).toHaveLength(3 * 2);
-      expect(results.speed.rows.filter((r) => r.backend === name)).toHaveLength(8 + 6);
+      expect(results.speed.rows.filter((r) => r.backend === name)).toHaveLength(8 + 6 + (convCapable.includes(name) ? mnistRuns : 0));
     }
     for (const name of stock) {
       expect(results.time.runs.filter((r) => r.backend === name).map((r) => `${r.label} T=${r.T}`)).toEqual(['lstm (brain.js stock) T=10', 'lstm (brain.js stock) T=30']);
       expect(results.depth.runs.filter((r) => r.backend === name)).toEqual([]);
       expect(results.agreement.rows.filter((r) => r.backend === name)).toEqual([]);
     }
-    expect(results.skipped).toEqual([]);
+    expect(results.skipped.filter((s) => s.experiment !== 'mnist')).toEqual([]);
+    for (const name of names.filter((n) => !convCapable.includes(n))) {
+      const skipped = results.skipped.filter((s) => s.backend === name);
+      expect(skipped).toHaveLength(mnistRuns);
+      for (const s of skipped) expect(s).toMatchObject({ experiment: 'mnist', kind: 'unsupported', reason: `${name} backend does not support residual variant "conv"` });
+    }
+  });
+
+  it('trains plain and residual conv nets on MNIST digits, with per-block norms, loss and test error curves and a verdict', () => {
+    expect(convCapable).toContain('reference');
+    const m = results.suite.mnist;
+    for (const name of convCapable) {
+      const runs = results.mnist.runs.filter((r) => r.backend === name);
+      expect(runs.map((r) => `${r.architecture}-${r.depth}`)).toEqual(['plain-8', 'residual-8', 'plain-14', 'residual-14']);
+      for (const r of runs) {
+        const blocks = 3 * ((r.depth - 2) / 6);
+        expect(r.blockNorms.map((b) => b.step)).toEqual([0, m.steps]);
+        for (const b of r.blockNorms) {
+          expect(b.norms).toHaveLength(blocks);
+          for (const v of b.norms) expect(v).toBeGreaterThan(0);
+        }
+        expect(r.loss).toHaveLength(m.steps);
+        // an untrained 10-class net scores about ln 10
+        expect(r.loss[0]).toBeGreaterThan(1.5);
+        expect(r.loss[0]).toBeLessThan(4);
+        expect(r.test.map((p) => p.step)).toEqual([0, m.steps]);
+        for (const p of r.test) {
+          expect(p.error).toBeGreaterThanOrEqual(0);
+          expect(p.error).toBeLessThanOrEqual(1);
+        }
+      }
+      const rows = results.mnist.degradation.rows.filter((r) => r.backend === name);
+      expect(rows.map((r) => r.architecture)).toEqual(['plain', 'residual']);
+      for (const row of rows) expect(row.depths).toEqual([8, 14]);
+      const verdict = results.mnist.degradation.verdicts.find((v) => v.backend === name)!.text;
+      expect(verdict).toMatch(/degradation (shown|not shown under this budget)/);
+      expect(verdict).toContain(`plain 8: `);
+    }
   });
 
   it('residual nets pass far more gradient to the first block than plain ones at depth 16 with sigmoid', () => {
@@ -109,6 +158,16 @@ describe('gradscope compare --suite smoke', () => {
       expect(logTicks(svg).length).toBeGreaterThan(2);
     }
     expect(figure('time-cell-T30')).toContain('lstm · reference');
+    for (const id of ['mnist-blocks-init', 'mnist-blocks-trained', 'mnist-loss', 'mnist-test-error']) {
+      const svg = figure(id);
+      // errors in [0, 1] read best on a linear axis; norms and losses span decades
+      expect(html).toMatch(new RegExp(`<figure id="${id}" data-axis="${id === 'mnist-test-error' ? 'linear' : 'log'}">`));
+      for (const backend of convCapable) for (const net of ['plain-8', 'ResNet-8', 'plain-14', 'ResNet-14']) expect(svg, id).toContain(`${net} · ${backend}`);
+      for (const backend of names.filter((n) => !convCapable.includes(n))) expect(svg, id).not.toContain(`· ${backend}`);
+    }
+    expect(logTicks(figure('mnist-blocks-init')).length).toBeGreaterThan(1);
+    expect(html).toContain(`${results.suite.mnist.steps} training steps, batch ${results.suite.mnist.batch}, sgd lr ${results.suite.mnist.optimizer.lr}`);
+    expect(html).toMatch(/<p class="verdict">reference: degradation/);
     expect(figure('time-test-mse')).toContain('baseline: always predict 1.0');
     for (const backend of [...names, ...stock]) expect(figure('speed-bars')).toContain(backend);
     expect(html).toMatch(/<figcaption>[^<]{20,}<\/figcaption>/);

@@ -5,10 +5,11 @@ import { VERSION } from '../version.js';
 import { agreementRow } from './agreement.js';
 import { machineInfo } from './machine.js';
 import { ADDING_BASELINE_MSE, TOLERANCES, type CompareResults, type SkippedRun } from './results.js';
-import { runWorkload, type WorkloadOutcome } from './run-workload.js';
+import { degradationSummary } from './degradation.js';
+import { canRun, runWorkload, type WorkloadOutcome } from './run-workload.js';
 import { median } from './stats.js';
 import { suites, type SuiteName } from './suites.js';
-import { depthWorkloads, timeWorkloads, type Workload } from './workloads.js';
+import { depthWorkloads, mnistWorkloads, timeWorkloads, type Workload } from './workloads.js';
 
 export interface ProgressEvent {
   /** Runs finished so far, out of `total`. */
@@ -46,7 +47,7 @@ function reasonOf(err: unknown): string {
 }
 
 /**
- * Runs the depth and time experiments on every chosen backend with identical specs, initial weights and data,
+ * Runs the depth, time and MNIST-depth experiments on every chosen backend with identical specs, initial weights and data,
  * checks each backend's gradients against the float64 reference, and times the training steps.
  */
 export async function compare(options: CompareOptions = {}): Promise<CompareResults> {
@@ -75,10 +76,13 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
     const reference = backends.get(REFERENCE)!;
     const compared = [...backends.keys()].filter((n) => n !== REFERENCE || selected.includes(REFERENCE));
 
-    const workloads = [...depthWorkloads(suite, seed), ...timeWorkloads(suite, seed)];
+    const workloads = [...depthWorkloads(suite, seed), ...timeWorkloads(suite, seed), ...mnistWorkloads(suite, seed)];
     const runsOf = (w: Workload): string[] =>
       compared.filter((n) => n !== STOCK_LSTM || selected.includes(STOCK_LSTM) || w.time?.cell === 'lstm');
-    const total = workloads.reduce((n, w) => n + runsOf(w).length + (selected.includes(REFERENCE) ? 0 : 1), 0);
+    // the reference's gradients at init are only needed when some compared backend can run the workload
+    const referenceForAgreement = (w: Workload): boolean =>
+      !selected.includes(REFERENCE) && runsOf(w).some((n) => canRun(backends.get(n)!, w.spec));
+    const total = workloads.reduce((n, w) => n + runsOf(w).length + (referenceForAgreement(w) ? 1 : 0), 0);
     let done = 0;
     const progress = (task: string): void => options.onProgress?.({ done, total, task });
 
@@ -95,6 +99,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
       }),
       depth: { runs: [] },
       time: { baselineMse: ADDING_BASELINE_MSE, runs: [] },
+      mnist: { runs: [], degradation: degradationSummary([]) },
       agreement: { tolerances: TOLERANCES, rows: [] },
       speed: { rows: [] },
       skipped,
@@ -102,7 +107,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
 
     for (const w of workloads) {
       const outcomes = new Map<string, WorkloadOutcome>();
-      if (!selected.includes(REFERENCE)) {
+      if (referenceForAgreement(w)) {
         progress(`${w.label} on reference (gradients at init)`);
         outcomes.set(REFERENCE, await runWorkload(reference, w, false));
         done++;
@@ -120,6 +125,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
       }
       record(results, w, outcomes, backends, selected.includes(REFERENCE));
     }
+    results.mnist.degradation = degradationSummary(results.mnist.runs);
     options.onProgress?.({ done, total, task: 'done' });
     results.durationMs = Date.now() - startedAt.getTime();
     return results;
@@ -152,6 +158,9 @@ function record(
         ...(o.initial.deadUnitFractions && { deadUnitFractions: o.initial.deadUnitFractions }),
         loss: o.loss,
       });
+    }
+    if (w.mnist) {
+      results.mnist.runs.push({ backend: name, ...w.mnist, spec: w.spec, blockNorms: o.snapshots, loss: o.loss, test: o.test ?? [] });
     }
     if (w.time) {
       results.time.runs.push({

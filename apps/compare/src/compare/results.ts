@@ -1,5 +1,6 @@
-import type { CellType, Activation, NetworkSpec, RuntimeInfo } from '@gradscope/core';
+import type { CellType, Activation, ModelSpec, RuntimeInfo } from '@gradscope/core';
 import type { SuiteSettings } from './suites.js';
+import type { Experiment } from './workloads.js';
 
 /** Block-output gradient norms recorded at one training step (0 = initialization, before any update). */
 export interface BlockNormSnapshot {
@@ -13,7 +14,7 @@ export interface DepthRun {
   architecture: 'plain' | 'residual';
   activation: Activation;
   depth: number;
-  spec: NetworkSpec;
+  spec: ModelSpec;
   /** ||dL/d(block output)|| for blocks 0..depth-1 at initialization and every `reportEvery` steps. */
   blockNorms: BlockNormSnapshot[];
   /** Fraction of always-zero units per block at initialization, where the backend reports it. */
@@ -29,7 +30,7 @@ export interface TimeRun {
   /** `lstm (brain.js stock)` etc. for a model that is not PyTorch's cell. */
   label: string;
   T: number;
-  spec: NetworkSpec;
+  spec: ModelSpec;
   /** Total ||dL/dh_t|| at initialization, `[numLayers][T]`; the report plots the top layer. */
   hiddenGradNorms: number[][];
   /** LSTM: total ||dL/dc_t|| at initialization, `[numLayers][T]`. */
@@ -39,6 +40,41 @@ export interface TimeRun {
   loss: number[];
   /** MSE on fresh test sequences after training; predicting 1.0 scores 1/6. */
   testMse: number;
+}
+
+/** Test error and loss on the held-out digits at one training step (0 = initialization). */
+export interface TestPoint {
+  step: number;
+  /** Fraction of test digits misclassified, with BatchNorm in eval mode (running statistics). */
+  error: number;
+  /** Mean cross-entropy on the test digits. */
+  loss: number;
+}
+
+/** One plain or residual convolutional network trained on MNIST on one backend. */
+export interface MnistRun {
+  backend: string;
+  architecture: 'plain' | 'residual';
+  depth: number;
+  spec: ModelSpec;
+  /** ||dL/d(block output)|| for every BasicBlock at initialization and every `reportEvery` steps. */
+  blockNorms: BlockNormSnapshot[];
+  /** Training loss after each step (index 0 is step 1). */
+  loss: number[];
+  test: TestPoint[];
+}
+
+/** Final training loss by depth for one architecture on one backend, and whether it grows with depth. */
+export interface DegradationRow {
+  backend: string;
+  architecture: 'plain' | 'residual';
+  depths: number[];
+  /** Mean training loss over the last `window` steps, per depth. */
+  finalLoss: number[];
+  /** Test error after training, per depth. */
+  finalTestError: number[];
+  /** The deepest net's final loss is more than `margin` (relative) above the shallowest's. */
+  worseWithDepth: boolean;
 }
 
 /** Relative differences of one backend against the float64 reference on one spec and batch. */
@@ -69,7 +105,7 @@ export interface SpeedRow {
  */
 export interface SkippedRun {
   backend: string;
-  experiment: 'depth' | 'time';
+  experiment: Experiment;
   workload: string;
   kind: 'unsupported' | 'failed';
   reason: string;
@@ -103,6 +139,11 @@ export interface CompareResults {
   backends: BackendInfo[];
   depth: { runs: DepthRun[] };
   time: { baselineMse: number; runs: TimeRun[] };
+  mnist: {
+    runs: MnistRun[];
+    /** How final losses are compared: mean of the last `window` steps, `margin` relative difference. */
+    degradation: { window: number; margin: number; rows: DegradationRow[]; verdicts: { backend: string; text: string }[] };
+  };
   agreement: { tolerances: typeof TOLERANCES; rows: AgreementRow[] };
   speed: { rows: SpeedRow[] };
   skipped: SkippedRun[];

@@ -59,6 +59,19 @@ export function resultTables(r: CompareResults): Table[] {
       }),
     });
   }
+  if (r.mnist.runs.length > 0) {
+    const m = r.suite.mnist;
+    tables.push({
+      title: `Depth on real digits (MNIST ${m.imageSize}×${m.imageSize}; ${m.steps} steps, batch ${m.batch}, ${m.optimizer.type} lr ${m.optimizer.lr}): gradient reaching the first block at init, final training loss (mean of the last ${r.mnist.degradation.window} steps) and test error`,
+      headers: ['depth', 'net', 'backend', '||dL/d block 0||', '||dL/d last block||', 'final loss', 'test error'],
+      rows: r.mnist.runs.map((run) => {
+        const norms = run.blockNorms[0]?.norms ?? [];
+        const window = r.mnist.degradation.window;
+        const final = run.loss.length > 0 ? run.loss.slice(-window).reduce((a, b) => a + b, 0) / Math.min(window, run.loss.length) : undefined;
+        return [String(run.depth), run.architecture === 'residual' ? 'ResNet' : 'plain', run.backend, fmt(norms[0]), fmt(last(norms)), fmt(final), fmt(last(run.test)?.error)];
+      }),
+    });
+  }
   if (r.agreement.rows.length > 0) {
     const t = r.agreement.tolerances;
     tables.push({

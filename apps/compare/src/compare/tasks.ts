@@ -1,4 +1,5 @@
 import { createAddingTask, createSpiralsTask, type Batch, type Task } from '@gradscope/core';
+import { createMnistTask } from './mnist.js';
 
 /** The batches of one workload, shared by every backend so they all see the same data. */
 export interface WorkloadData {
@@ -7,7 +8,7 @@ export interface WorkloadData {
   probe: Batch;
   /** One batch per training step. */
   train: Batch[];
-  /** Held-out examples the trained model is scored on (adding problem). */
+  /** Held-out examples the trained model is scored on (adding problem: MSE; MNIST: classification error). */
   test?: Batch;
 }
 
@@ -26,4 +27,10 @@ export function addingData(T: number, batch: number, steps: number, testSize: nu
 export function spiralsData(batch: number, steps: number, seed: number): WorkloadData {
   const task = createSpiralsTask({ seed });
   return { task, ...batches(task, batch, steps) };
+}
+
+/** MNIST digits at `size`×`size` (14: 2×2 average pooled) with a seeded train/test split. */
+export function mnistData(size: 14 | 28, batch: number, steps: number, testSize: number, seed: number): WorkloadData {
+  const task = createMnistTask({ seed, testSize, downsample: size === 14 ? 2 : 1 });
+  return { task, ...batches(task, batch, steps), test: task.testSet(testSize) };
 }

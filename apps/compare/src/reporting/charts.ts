@@ -1,5 +1,5 @@
 import type { CellType } from '@gradscope/core';
-import type { CompareResults, DepthRun, TimeRun } from '../compare/results.js';
+import type { CompareResults, DepthRun, MnistRun, TimeRun } from '../compare/results.js';
 import { plottable, type ChartSpec, type SeriesSpec } from './chart.js';
 import { colorOf } from './palette.js';
 
@@ -195,8 +195,78 @@ function speedChart(results: CompareResults, backends: string[]): ChartSpec[] {
   ];
 }
 
+/** Plain-d / ResNet-d on MNIST: block norms at init and after training, training loss and test error curves. */
+function mnistCharts(results: CompareResults, backends: string[]): ChartSpec[] {
+  const runs = results.mnist.runs;
+  if (runs.length === 0) return [];
+  const s = results.suite.mnist;
+  const depths = [...new Set(runs.map((r) => r.depth))].sort((a, b) => a - b);
+  const depthSymbol = ['circle', 'triangle', 'rect', 'diamond'] as const;
+  const style = (r: MnistRun): Pick<SeriesSpec, 'name' | 'color' | 'dash' | 'symbol'> => ({
+    name: `${r.architecture === 'residual' ? 'ResNet' : 'plain'}-${r.depth} · ${r.backend}`,
+    color: colorOf(r.backend, backends),
+    dash: r.architecture === 'residual' ? 'solid' : 'dashed',
+    symbol: depthSymbol[depths.indexOf(r.depth) % depthSymbol.length]!,
+  });
+  const legend = `residual solid, plain dashed; depth ${depths.map((d, i) => `${d} ${depthSymbol[i % depthSymbol.length]}`).join(', ')} markers`;
+  const budget = `${s.steps} steps of SGD (lr ${s.optimizer.lr}, momentum ${s.optimizer.type === 'sgd' ? s.optimizer.momentum : '-'}), batch ${s.batch}, ${s.imageSize}×${s.imageSize} digits`;
+  const blockChart = (id: string, title: string, caption: string, pick: (r: MnistRun) => number[] | undefined): ChartSpec => ({
+    id,
+    title,
+    caption,
+    kind: 'line',
+    xName: 'block',
+    yName: '||dL/d block output||',
+    log: true,
+    series: runs.flatMap((r) => {
+      const norms = pick(r);
+      return norms ? [{ ...style(r), data: norms.map((v, i) => [i, plottable(v, true)] as [number, number | null]) }] : [];
+    }),
+  });
+  const charts: ChartSpec[] = [
+    blockChart(
+      'mnist-blocks-init',
+      'MNIST: gradient norm by BasicBlock at initialization',
+      `||dL/d(block output)|| for every BasicBlock of each network on the same batch of digits, before training; ${legend}.`,
+      (r) => r.blockNorms[0]?.norms,
+    ),
+  ];
+  const trained = runs.filter((r) => r.loss.length > 0);
+  if (trained.length === 0) return charts;
+  charts.push(
+    blockChart(
+      'mnist-blocks-trained',
+      `MNIST: gradient norm by BasicBlock after ${s.steps} training steps`,
+      `The same batch after ${budget}: how much gradient the early blocks still receive once training is under way; ${legend}.`,
+      (r) => (r.loss.length > 0 && r.blockNorms.length > 1 ? r.blockNorms[r.blockNorms.length - 1]!.norms : undefined),
+    ),
+    {
+      id: 'mnist-loss',
+      title: 'MNIST: training loss',
+      caption: `Cross-entropy on each training batch over ${budget}; ${legend}. Degradation would show as the deeper plain nets' curves lying above the shallower ones.`,
+      kind: 'line',
+      xName: 'step',
+      yName: 'loss',
+      log: true,
+      series: trained.map((r) => ({ ...style(r), data: lossSeries(r.loss, true) })),
+    },
+    {
+      id: 'mnist-test-error',
+      title: 'MNIST: test error during training',
+      caption: `Fraction of ${s.testSize} held-out digits misclassified (BatchNorm in eval mode) at initialization and every ${s.reportEvery} steps; ${legend}.`,
+      kind: 'line',
+      xName: 'step',
+      yName: 'test error',
+      log: false,
+      series: trained.map((r) => ({ ...style(r), data: r.test.map((p) => [p.step, plottable(p.error, false)] as [number, number | null]) })),
+    },
+  );
+  return charts;
+}
+
 export interface ReportCharts {
   depth: ChartSpec[];
+  mnist: ChartSpec[];
   time: ChartSpec[];
   speed: ChartSpec[];
 }
@@ -204,5 +274,5 @@ export interface ReportCharts {
 /** Every chart of the report, built only from the results object (so results.json holds every number shown). */
 export function buildCharts(results: CompareResults): ReportCharts {
   const backends = results.backends.map((b) => b.name);
-  return { depth: depthCharts(results, backends), time: timeCharts(results, backends), speed: speedChart(results, backends) };
+  return { depth: depthCharts(results, backends), mnist: mnistCharts(results, backends), time: timeCharts(results, backends), speed: speedChart(results, backends) };
 }

@@ -38,6 +38,13 @@ td.fail { color: #c5221f; font-weight: 600; }
 .meta { color: #5f6368; font-size: 0.9rem; }
 `;
 
+function mnistIntro(r: CompareResults): string {
+  const m = r.suite.mnist;
+  const opt = m.optimizer;
+  const sgd = opt.type === 'sgd' ? `, momentum ${opt.momentum}` : '';
+  return `Plain vs residual convolutional networks (CIFAR layout: 3×3 stem, stages of 16/32/64 channels, zero-padding shortcuts, BatchNorm) of depths ${m.depths.join(', ')} on ${m.imageSize}×${m.imageSize} MNIST digits with a seeded train/test split. Budget: ${m.steps} training steps, batch ${m.batch}, ${opt.type} lr ${opt.lr}${sgd}; test error on ${m.testSize} held-out digits. He et al. found that beyond some depth a plain network trains to a higher loss than a shallower one while a residual network does not; the verdict below says whether this budget shows it.`;
+}
+
 /** One self-contained HTML page: inline CSS and inline SVG charts, no script and no external resource. */
 export function renderReportHtml(results: CompareResults): string {
   const charts = buildCharts(results);
@@ -66,6 +73,7 @@ ${runtimes}
 </ul>
 <p class="meta">Every backend starts from the same initial weights (seed ${results.seed}) and sees the same batches, so where backends agree their lines lie on top of each other (one colour per backend). All numbers are in results.json next to this file.</p>
 ${section('depth', 'Depth: plain vs residual', 'Dense networks of increasing depth, with and without identity skip connections: how much gradient reaches each block.', [...charts.depth.map(figure), tableWith('Depth')].join('\n'))}
+${section('mnist', 'Depth on real digits', mnistIntro(results), [...charts.mnist.map(figure), tableWith('Depth on real digits'), ...results.mnist.degradation.verdicts.map((v) => `<p class="verdict">${escapeHtml(v.text)}</p>`)].join('\n'))}
 ${section('time', 'Time: RNN vs GRU vs LSTM on the adding problem', 'How much gradient reaches each timestep, and whether the network learns to add the two marked values.', [...charts.time.map(figure), tableWith('Time')].join('\n'))}
 ${section('agreement', 'Agreement with the reference', 'Max relative difference of outputs and gradients of each backend against the float64 reference, on the same batch and weights.', tableWith('Agreement'))}
 ${section('speed', 'Speed', 'Median wall time of one training step.', [...charts.speed.map(figure), tableWith('Speed')].join('\n'))}

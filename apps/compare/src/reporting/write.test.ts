@@ -31,6 +31,7 @@ function emptyResults(seed: number): CompareResults {
     backends: [],
     depth: { runs: [] },
     time: { baselineMse: 1 / 6, runs: [] },
+    mnist: { runs: [], degradation: { window: 1, margin: 0.05, rows: [], verdicts: [] } },
     agreement: { tolerances: { output: 1e-5, grads: 1e-4, norms: 1e-3 }, rows: [] },
     speed: { rows: [] },
     skipped: [],
