@@ -100,6 +100,7 @@ describe('typed errors', () => {
   it('declares every cell, activation and report field of DESIGN.md (what the conformance suite gates on)', async () => {
     const backend = await createTfjsBackend();
     expect(backend.supports.recurrent.cells).toEqual(['lstm', 'gru', 'rnn']);
+    expect(backend.supports.residual.variants).toEqual(['dense', 'conv']);
     expect(backend.supports.residual.activations).toEqual(['relu', 'tanh', 'sigmoid', 'leakyRelu', 'gelu', 'linear']);
     expect(backend.supports.report).toHaveLength(5);
     await backend.dispose();

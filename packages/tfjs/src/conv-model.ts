@@ -30,7 +30,7 @@ import {
   type TrainingConfig,
   type TrainingState,
 } from '@gradscope/core';
-import { BN_MOMENTUM, blockOutputShapes, convForward, type BatchStats } from './conv.js';
+import { BN_MOMENTUM, blockOutputShapes, checkBatchNormSizes, convForward, type BatchStats } from './conv.js';
 import { TFJS_BACKEND_NAME, activateDevice, type TfjsDevice } from './device.js';
 import { tfjsSupports } from './supports.js';
 import { checkLabels, lossTensor } from './train.js';
@@ -96,6 +96,7 @@ export class TfjsConvModel {
   async forward(input: Tensor): Promise<Tensor> {
     await this.ready();
     const batch = checkConvInput(this.spec, input);
+    checkBatchNormSizes(this.spec, batch, this.mode);
     const out = tf.tidy(() => convForward(this.spec, this.variables, this.inputTensor(input), this.mode).output);
     try {
       return { shape: [batch, this.spec.outputSize], data: (await out.data()) as Float32Array };
@@ -201,6 +202,7 @@ export class TfjsConvModel {
     const ok = t.shape.length === want.length && t.shape.every((d, i) => d === want[i]) && t.data.length === want.reduce((a, b) => a * b, 1);
     if (!ok) throw new ShapeError(`target: ${loss} expects shape ${formatShape(want)}, got ${formatShape(t.shape)}`);
     checkLabels(loss, t, this.spec.outputSize);
+    checkBatchNormSizes(this.spec, n, this.mode);
     return n;
   }
 

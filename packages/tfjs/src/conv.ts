@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { convLayout, ShapeError, type BatchNormMode, type ConvResidualSpec } from '@gradscope/core';
+import { convLayout, convOutSize, ShapeError, type BatchNormMode, type ConvResidualSpec } from '@gradscope/core';
 
 /** Weights by PyTorch name in PyTorch layout (conv `[out, in, kh, kw]`, fc `[out, in]`); layouts change inside the graph. */
 export type ConvWeights = Readonly<Record<string, tf.Tensor>>;
@@ -67,12 +67,8 @@ function batchNorm(w: ConvWeights, name: string, y: tf.Tensor4D, mode: BatchNorm
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(w[`${name}.running_var`]!, BN_EPS)));
     return tf.add(tf.mul(tf.sub(y, w[`${name}.running_mean`]!), scale), beta);
   }
-  const [n, h, wd, c] = y.shape;
-  const m = n * h * wd;
-  if (m === 1) {
-    // PyTorch raises here too: the biased variance of one value is 0 and the unbiased one undefined.
-    throw new ShapeError(`${name}: BatchNorm in training mode needs more than 1 value per channel, got input [${n}, ${c}, ${h}, ${wd}]`);
-  }
+  const [n, h, wd] = y.shape;
+  const m = n * h * wd; // > 1: checkBatchNormSizes ran before the pass
   const mean = tf.mean(y, [0, 1, 2]);
   const centered = tf.sub(y, mean);
   const variance = tf.mean(tf.square(centered), [0, 1, 2]);
@@ -137,4 +133,19 @@ function zeroPadShortcut(x: tf.Tensor4D, stride: number, outChannels: number): t
 /** NHWC shape of every BasicBlock output (the probes' shapes). */
 export function blockOutputShapes(spec: ConvResidualSpec, batch: number): [number, number, number, number][] {
   return convLayout(spec).blocks.map((b) => [batch, b.outSize[0], b.outSize[1], b.outChannels]);
+}
+
+/**
+ * Training-mode BatchNorm needs more than one value per channel (PyTorch raises too: the unbiased variance of one
+ * value is undefined). Checked from the shapes before any tensor exists, so a bad batch throws a `ShapeError`
+ * without leaving a half-built gradient tape behind.
+ */
+export function checkBatchNormSizes(spec: ConvResidualSpec, batch: number, mode: BatchNormMode): void {
+  if (spec.norm !== 'batch' || mode !== 'train') return;
+  const [k, s, p] = spec.stem === 'cifar' ? [3, 1, 1] : [7, 2, 3];
+  const layers: [string, number, readonly number[]][] = [['bn1', spec.stages[0]!.channels, spec.inputSize.map((d) => convOutSize(d, k, s, p))]];
+  for (const b of convLayout(spec).blocks) layers.push([`${b.name}.bn1`, b.outChannels, b.outSize]);
+  for (const [name, c, [h, w]] of layers) {
+    if (batch * h! * w! === 1) throw new ShapeError(`${name}: BatchNorm in training mode needs more than 1 value per channel, got input [${batch}, ${c}, ${h}, ${w}]`);
+  }
 }
