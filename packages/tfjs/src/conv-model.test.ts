@@ -1,55 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  createRng,
-  initParams,
-  parseModelSpec,
-  parseTrainingConfig,
-  ShapeError,
-  type Batch,
-  type BatchNormMode,
-  type ConvResidualSpec,
-  type LossName,
-  type ParamSet,
-} from '@gradscope/core';
+import { parseTrainingConfig, ShapeError, type BatchNormMode, type LossName } from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend, type TfjsDevice } from './index.js';
+import { cifarZeropad, convBatch, convParams, convSpec, imagenetProjection } from './__fixtures__/conv-cases.js';
 import { expectSeriesClose, expectTensorClose } from './__fixtures__/torch-cases.js';
 
 // Conv specs against @gradscope/testkit's float64 reference: forward 1e-5, gradients 1e-4, block norms 1e-3.
 
-function convSpec(raw: Record<string, unknown>): ConvResidualSpec {
-  const spec = parseModelSpec({ kind: 'residual', variant: 'conv', inputChannels: 2, outputSize: 3, ...raw });
-  if (spec.kind !== 'residual' || spec.variant !== 'conv') throw new Error('not a conv spec');
-  return spec;
-}
-
-/** torchvision's init, with BatchNorm affine parameters and running statistics moved off 1/0 so every term matters. */
-function convParams(spec: ConvResidualSpec, seed: number): ParamSet {
-  const params = initParams(spec, { seed });
-  const rng = createRng(seed + 100);
-  for (const [name, t] of Object.entries(params)) {
-    if (/bn\d\.|downsample\.1\./.test(name)) {
-      const positive = name.endsWith('.weight') || name.endsWith('.running_var');
-      t.data.forEach((v, i) => (t.data[i] = positive ? 0.5 + rng.uniform() : 0.3 * rng.normal()));
-    }
-  }
-  return params;
-}
-
-function convBatch(spec: ConvResidualSpec, loss: LossName, size: number, seed: number): Batch {
-  const rng = createRng(seed);
-  const shape = [size, spec.inputChannels, ...spec.inputSize];
-  const input = { shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()) };
-  const target =
-    loss === 'mse'
-      ? { shape: [size, spec.outputSize], data: Float32Array.from({ length: size * spec.outputSize }, () => rng.normal()) }
-      : { shape: [size], data: Float32Array.from({ length: size }, () => rng.int(spec.outputSize)) };
-  return { input, target };
-}
-
-const cifarZeropad = { inputSize: 7, stem: 'cifar', shortcut: 'zeropad', stages: [{ blocks: 2, channels: 4 }, { blocks: 1, channels: 6, stride: 2 }] };
-const imagenetProjection = { inputSize: [13, 11], stem: 'imagenet', shortcut: 'projection', stages: [{ blocks: 1, channels: 3 }, { blocks: 2, channels: 5, stride: 2 }] };
 const cases: [string, Record<string, unknown>, LossName, BatchNormMode][] = [
   ['cifar stem, zero-pad shortcut (odd size), BN train', cifarZeropad, 'crossEntropy', 'train'],
   ['cifar stem, zero-pad shortcut, BN eval', cifarZeropad, 'mse', 'eval'],
