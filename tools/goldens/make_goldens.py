@@ -462,6 +462,39 @@ def conv_case(spec, mode, seed):
     return case
 
 
+def conv_trajectory(title, spec, config, seed, steps=3):
+    """Optimizer steps in BN train mode: each forward also moves the running statistics (PyTorch's side effect)."""
+    torch.manual_seed(seed)
+    model = ConvResNet(spec).double()
+    model.train()
+    gen = torch.Generator().manual_seed(seed + 1)
+    x = torch.randn(CONV_BATCH, spec["inputChannels"], 8, 8, generator=gen).to(torch.float64)
+    target = make_target(config["loss"], CONV_BATCH, gen)
+    floats = lambda: {n: tensor_json(t) for n, t in model.state_dict().items() if not n.endswith("num_batches_tracked")}
+    out = {"id": title, "seed": seed, "spec": spec, "config": config, "params": floats(), "input": tensor_json(x),
+           "target": tensor_json(target), "steps": []}
+    optimizer = make_optimizer(config, model.parameters())
+    for step in range(1, steps + 1):
+        optimizer.zero_grad()
+        loss = loss_of(config["loss"], model(x), target)
+        loss.backward()
+        total = norm(torch.cat([p.grad.reshape(-1) for p in model.parameters()]))
+        optimizer.step()
+        out["steps"].append({"step": step, "lr": config["optimizer"]["lr"], "loss": float(loss), "gradNorm": total,
+                             "clipCoef": 1.0, "params": floats()})
+    assert int(model.bn1.num_batches_tracked) == steps
+    return out
+
+
+def conv_trajectories():
+    return [
+        conv_trajectory("sgd momentum, residual cifar zeropad", conv_spec("cifar", "zeropad", "identity", "batch", 1),
+                        {"loss": "crossEntropy", "optimizer": {"type": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 1e-4}}, 3100),
+        conv_trajectory("adam, residual imagenet projection", conv_spec("imagenet", "projection", "identity", "batch", 3),
+                        {"loss": "mse", "optimizer": {"type": "adam", "lr": 0.01}}, 3101),
+    ]
+
+
 def conv_fixture():
     configs = [
         ("cifar", "projection", "identity", "batch", 3),
@@ -497,7 +530,7 @@ def main():
     write(out_dir, "recurrent.json", {"cases": recurrent_fixture()})
     write(out_dir, "keras-lstm.json", {"cases": [keras_lstm_case()]})
     write(out_dir, "training.json", {"trajectories": training_fixture()})
-    write(out_dir, "conv-residual.json", {"cases": conv_fixture()})
+    write(out_dir, "conv-residual.json", {"cases": conv_fixture(), "trajectories": conv_trajectories()})
 
 
 if __name__ == "__main__":

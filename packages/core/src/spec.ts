@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { SpecError, type Issue } from './errors.js';
+import { previewJson } from './json-preview.js';
 import { toIssues } from './zod-issues.js';
-import { convResidualSpecSchema, convSpecIssues, expandPreset, type ConvResidualSpec, type ConvResidualSpecInput } from './conv-spec.js';
+import { convResidualSpecSchema, convSpecIssues, expandPreset, type ConvPreset, type ConvResidualSpec, type ConvResidualSpecInput } from './conv-spec.js';
 
 export const SPEC_VERSION = 1;
 
@@ -59,7 +60,7 @@ export type ModelSpec = NetworkSpec | ConvResidualSpec;
 /** What a user may write: defaults (specVersion, variant, block fields, numLayers) may be left out. */
 export type NetworkSpecInput = z.input<typeof residualSpecSchema> | z.input<typeof recurrentSpecSchema>;
 /** What a user may write for any spec; a conv spec may be `{ preset, ...overrides }`. */
-export type ModelSpecInput = NetworkSpecInput | ConvResidualSpecInput | ({ kind: 'residual'; variant: 'conv'; preset: string } & Partial<ConvResidualSpecInput>);
+export type ModelSpecInput = NetworkSpecInput | ConvResidualSpecInput | ({ kind: 'residual'; variant: 'conv'; preset: ConvPreset } & Partial<ConvResidualSpecInput>);
 
 const kinds = ['residual', 'recurrent'] as const;
 
@@ -72,8 +73,7 @@ export function parseSpec(json: unknown): NetworkSpec {
   if (isRecord(json) && json['kind'] === 'residual' && json['variant'] === 'conv') {
     throw new SpecError([{ path: 'variant', message: 'a convolutional spec ("conv") is a ModelSpec: parse it with parseModelSpec and run it on a backend that supports residual variant "conv"' }]);
   }
-  const spec = parseModelSpec(json);
-  return spec as NetworkSpec;
+  return parseModelSpec(json) as NetworkSpec; // the only other ModelSpec, conv, was refused above
 }
 
 function isRecord(json: unknown): json is Record<string, unknown> {
@@ -99,7 +99,7 @@ export function parseModelSpec(json: unknown): ModelSpec {
     if (!issues.length && result.success) return result.data;
   } else if (kind === 'residual') {
     if (json['variant'] !== undefined && json['variant'] !== 'dense') {
-      issues.push({ path: 'variant', message: `expected one of ${residualVariants.join('|')}, got ${JSON.stringify(json['variant'])}` });
+      issues.push({ path: 'variant', message: `expected one of ${residualVariants.join('|')}, got ${previewJson(json['variant'])}` });
     }
     const result = residualSpecSchema.safeParse(json, { reportInput: true });
     if (result.success && !issues.length) return result.data;

@@ -6,9 +6,11 @@ import type { BackendFactory } from './models.js';
 
 /**
  * The reference with conv specs routed to `createConvModel`, declaring variant "conv": what a conv-capable backend
- * looks like to the suite. `ignoreEval` makes `setBatchNormMode` do nothing (a backend stuck in train mode).
+ * looks like to the suite. `ignoreEval` makes `setBatchNormMode` do nothing (a backend stuck in train mode);
+ * `frozenStats` puts the running statistics back after every training step (a backend that never updates them);
+ * `hideStats` leaves them out of `getParams` (a backend that treats them as internal state).
  */
-function convBackend(ignoreEval = false): BackendFactory {
+function convBackend({ ignoreEval = false, frozenStats = false, hideStats = false } = {}): BackendFactory {
   return () => {
     const reference = createReferenceBackend();
     const backend: Backend = {
@@ -18,6 +20,19 @@ function convBackend(ignoreEval = false): BackendFactory {
         if (!isConvResidual(spec)) return reference.createModel(spec, params);
         const model = await reference.createConvModel(spec, params);
         if (ignoreEval) model.setBatchNormMode = () => {};
+        if (hideStats) {
+          const get = model.getParams.bind(model);
+          model.getParams = async () => Object.fromEntries(Object.entries(await get()).filter(([n]) => !n.includes('running_')));
+        }
+        if (frozenStats) {
+          const step = model.trainStep.bind(model);
+          model.trainStep = async (batch, options) => {
+            const stats = Object.entries(await model.getParams()).filter(([n]) => n.includes('running_'));
+            const result = await step(batch, options);
+            await model.setParams({ ...(await model.getParams()), ...Object.fromEntries(stats) });
+            return result;
+          };
+        }
         return model as unknown as Model; // Model.spec is typed NetworkSpec until the contract carries conv specs
       },
       dispose: () => reference.dispose(),
@@ -40,13 +55,28 @@ describe('conformance: conv residual goldens', () => {
   it('pass for a backend that computes them as PyTorch does (BN train and eval, running statistics)', async () => {
     const section = await convSection(convBackend());
     expect(section.skip).toBeUndefined();
-    expect(section.checks).toHaveLength(18);
+    expect(section.checks).toHaveLength(1 + 18 + 2);
     const results = await Promise.all(section.checks.map(async (c) => ({ title: c.title, result: await c.run() })));
     expect(results.filter((r) => !r.result.pass).map((r) => `${r.title}: ${r.result.failures.join('; ')}`)).toEqual([]);
   });
 
+  it('fail the trajectories, and only those, when training steps do not update the running statistics', async () => {
+    const section = await convSection(convBackend({ frozenStats: true }));
+    const results = await Promise.all(section.checks.map(async (c) => ({ title: c.title, result: await c.run() })));
+    const failed = results.filter((r) => !r.result.pass);
+    expect(failed.map((r) => r.title)).toEqual(results.map((r) => r.title).filter((t) => t.startsWith('trajectory') || t.includes('norm batch BN train')));
+    expect(failed[0]!.result.failures.join('\n')).toMatch(/running_mean/);
+  });
+
+  it('fail the contract check when getParams leaves the running statistics out', async () => {
+    const section = await convSection(convBackend({ hideStats: true }));
+    const contract = await section.checks[0]!.run();
+    expect(contract.pass).toBe(false);
+    expect(contract.failures).toContain('getParams() has no bn1.running_mean');
+  });
+
   it('fail the eval-mode cases, and only those, when the model ignores setBatchNormMode', async () => {
-    const section = await convSection(convBackend(true));
+    const section = await convSection(convBackend({ ignoreEval: true }));
     const results = await Promise.all(section.checks.map(async (c) => ({ title: c.title, result: await c.run() })));
     const failed = results.filter((r) => !r.result.pass).map((r) => r.title);
     expect(failed.length).toBeGreaterThan(0);

@@ -5,8 +5,8 @@ import { createReferenceBackend } from '../reference/backend.js';
 import { checkCheckpointResume } from './checkpoint-checks.js';
 import { checkBackendDispose, checkResourcesReleased, checkUseAfterDispose } from './dispose-checks.js';
 import { firstGap, lossGap, normFieldsOf, reportGap, semanticsGap, specGap, trainingGap } from './gating.js';
-import { loadConvGoldens } from '../goldens/conv.js';
-import { checkConvGoldenCase } from './conv-golden-checks.js';
+import { loadConvGoldens, loadConvTrajectories } from '../goldens/conv.js';
+import { checkConvContract, checkConvGoldenCase, checkConvTrajectory } from './conv-golden-checks.js';
 import { checkGoldenCase, checkTrajectory } from './golden-checks.js';
 import { withBackend, type BackendFactory } from './models.js';
 import { checkNotSupported, undeclaredFeatures } from './not-supported-checks.js';
@@ -69,8 +69,14 @@ function goldenSections(factory: BackendFactory, supports: Supports, goldens: re
 function convGoldenSection(factory: BackendFactory, supports: Supports): ConformanceSection {
   const variantGap = supports.residual.variants.includes('conv') ? undefined : 'backend does not declare residual variant "conv"';
   const skip = firstGap(semanticsGap(supports), variantGap);
-  const checks = loadConvGoldens().map((c) => check(c.id, (b) => checkConvGoldenCase(b, c), factory, lossGap(supports, c.loss)));
-  return { id: 'goldens', title: 'conv residual goldens (BatchNorm train and eval)', ...(skip && { skip }), checks };
+  const goldens = loadConvGoldens();
+  const withStats = goldens.find((c) => c.spec.norm === 'batch' && c.spec.stem === 'imagenet')!;
+  const checks = [
+    check('getParams returns the weights and running statistics bitwise; non-NCHW input is a ShapeError', (b) => checkConvContract(b, withStats), factory),
+    ...goldens.map((c) => check(c.id, (b) => checkConvGoldenCase(b, c), factory, lossGap(supports, c.loss))),
+    ...loadConvTrajectories().map((t) => check(`trajectory: ${t.id}`, (b) => checkConvTrajectory(b, t), factory, trainingGap(supports, t.config))),
+  ];
+  return { id: 'goldens', title: 'conv residual goldens (BatchNorm train and eval, training trajectories)', ...(skip && { skip }), checks };
 }
 
 function trajectorySection(factory: BackendFactory, supports: Supports): ConformanceSection {

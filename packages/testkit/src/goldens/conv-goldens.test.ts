@@ -1,7 +1,7 @@
 import { paramShapes, relativeError } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../reference/backend.js';
-import { loadConvGoldens } from './conv.js';
+import { loadConvGoldens, loadConvTrajectories } from './conv.js';
 
 // The reference must match PyTorch's float64 conv goldens to 1e-9: outputs, losses, every trainable gradient,
 // per-block gradient norms and, in BN train mode, the running statistics a training step leaves behind.
@@ -34,6 +34,23 @@ describe('the reference conv net matches every PyTorch conv golden to 1e-9', () 
       expect(Object.keys(c.expected.runningStats).sort()).toEqual([...stats].sort());
       for (const name of stats) expect(relativeError(after[name]!.data, c.expected.runningStats[name]!.data), name).toBeLessThan(1e-9);
     }
+    await model.dispose();
+  });
+});
+
+describe('the reference conv net follows PyTorch training trajectories (BN train mode) to 1e-9', () => {
+  it.each(loadConvTrajectories().map((t) => [t.id, t] as const))('%s', async (_, t) => {
+    const model = await backend.createConvModel(t.spec, t.params);
+    model.configureTraining(t.config);
+    for (const s of t.steps) {
+      const r = await model.trainStep(t.batch);
+      expect(Math.abs(r.loss - s.loss) / Math.abs(s.loss), `step ${s.step} loss`).toBeLessThan(1e-9);
+      expect(Math.abs(r.gradNorm - s.gradNorm) / s.gradNorm, `step ${s.step} gradient norm`).toBeLessThan(1e-9);
+      const after = await model.getParams64();
+      expect(Object.keys(after)).toEqual(Object.keys(s.params));
+      for (const [name, p] of Object.entries(s.params)) expect(relativeError(after[name]!.data, p.data), `step ${s.step} ${name}`).toBeLessThan(1e-9);
+    }
+    expect(model.batchesTracked).toBe(t.steps.length);
     await model.dispose();
   });
 });

@@ -1,4 +1,4 @@
-import { parseModelSpec, validateParams, WeightsFormatError, type Batch, type ConvResidualSpec, type LossName, type ParamSet } from '@gradscope/core';
+import { parseModelSpec, parseTrainingConfig, validateParams, WeightsFormatError, type Batch, type ConvResidualSpec, type LossName, type ParamSet, type TrainingConfig } from '@gradscope/core';
 import { float32Tensor, float64Tensor, mapTensors, readFixture, type RawTensor } from './load.js';
 import type { Float64Tensor } from './types.js';
 
@@ -40,6 +40,42 @@ interface RawConvCase {
   losses: { loss: LossName; target: RawTensor; value: number; grads: Record<string, RawTensor>; blockOutputGradNorms: number[]; runningStats?: Record<string, RawTensor> }[];
 }
 
+/** One optimizer step of a conv trajectory: what PyTorch reported and every tensor (running statistics too) after it. */
+export interface ConvGoldenStep {
+  readonly step: number;
+  readonly lr: number;
+  /** Loss of the batch before this step's update. */
+  readonly loss: number;
+  readonly gradNorm: number;
+  readonly params: Readonly<Record<string, Float64Tensor>>;
+}
+
+/** Three optimizer steps on one batch in BN train mode, as torch.optim took them (float64). */
+export interface ConvGoldenTrajectory {
+  readonly id: string;
+  readonly spec: ConvResidualSpec;
+  readonly config: TrainingConfig;
+  readonly params: ParamSet;
+  readonly batch: Batch;
+  readonly steps: readonly ConvGoldenStep[];
+}
+
+interface RawConvTrajectory {
+  id: string;
+  spec: unknown;
+  config: unknown;
+  params: Record<string, RawTensor>;
+  input: RawTensor;
+  target: RawTensor;
+  steps: { step: number; lr: number; loss: number; gradNorm: number; params: Record<string, RawTensor> }[];
+}
+
+function convSpec(json: unknown, where: string): ConvResidualSpec {
+  const spec = parseModelSpec(json);
+  if (spec.kind !== 'residual' || spec.variant !== 'conv') throw new WeightsFormatError(`golden fixture: ${where} is not a conv spec`);
+  return spec;
+}
+
 /**
  * Convolutional residual nets from PyTorch (torchvision's BasicBlock where it applies): CIFAR and ImageNet stems,
  * projection and zero-pad shortcuts, residual and plain, BatchNorm in train and eval mode and no BatchNorm;
@@ -49,8 +85,7 @@ export function loadConvGoldens(): ConvGoldenCase[] {
   const doc = readFixture<{ cases: RawConvCase[] }>('conv-residual.json');
   return doc.cases.flatMap((raw) => {
     const where = `conv-residual.json "${raw.id}"`;
-    const spec = parseModelSpec(raw.spec);
-    if (spec.kind !== 'residual' || spec.variant !== 'conv') throw new WeightsFormatError(`golden fixture: ${where} is not a conv spec`);
+    const spec = convSpec(raw.spec, where);
     const params = validateParams(spec, mapTensors(raw.params, `${where} params`, float32Tensor), `${where} params`);
     const input = float32Tensor(raw.input, `${where}.input`);
     return raw.losses.map((r) => ({
@@ -69,5 +104,22 @@ export function loadConvGoldens(): ConvGoldenCase[] {
         ...(r.runningStats ? { runningStats: mapTensors(r.runningStats, `${where}.${r.loss}.runningStats`, float64Tensor) } : {}),
       },
     }));
+  });
+}
+
+/** SGD with momentum and weight decay (CIFAR stem, zero-pad) and Adam (ImageNet stem, projection), 3 steps each. */
+export function loadConvTrajectories(): ConvGoldenTrajectory[] {
+  const doc = readFixture<{ trajectories: RawConvTrajectory[] }>('conv-residual.json');
+  return doc.trajectories.map((raw) => {
+    const where = `conv-residual.json trajectory "${raw.id}"`;
+    const spec = convSpec(raw.spec, where);
+    return {
+      id: raw.id,
+      spec,
+      config: parseTrainingConfig(raw.config),
+      params: validateParams(spec, mapTensors(raw.params, `${where} params`, float32Tensor), `${where} params`),
+      batch: { input: float32Tensor(raw.input, `${where}.input`), target: float32Tensor(raw.target, `${where}.target`) },
+      steps: raw.steps.map((s) => ({ step: s.step, lr: s.lr, loss: s.loss, gradNorm: s.gradNorm, params: mapTensors(s.params, `${where} step ${s.step}`, float64Tensor) })),
+    };
   });
 }
