@@ -111,26 +111,3 @@ describe('conv errors', () => {
     await tfjs.dispose();
   });
 });
-
-describe('conv no leaks', () => {
-  it('monitored and plain training steps, gradients, forwards and setParams leave tf.memory().numTensors unchanged', async () => {
-    const spec = convSpec(imagenetProjection);
-    const tfjs = await createTfjsBackend();
-    const start = tf.memory().numTensors;
-    const model = await tfjs.createModel(spec, convParams(spec, 2));
-    model.configureTraining(parseTrainingConfig({ optimizer: { type: 'adam', lr: 1e-3 }, clip: { type: 'norm', maxNorm: 1 } }));
-    const batch = convBatch(spec, 'mse', 3, 4);
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 6; i++) {
-      model.setBatchNormMode(i < 4 ? 'train' : 'eval');
-      await model.trainStep(batch, { report: i % 2 === 0 });
-      await model.computeGradients(batch, 'mse');
-      await model.forward(batch.input);
-      await model.setParams(await model.getParams());
-    }
-    expect(tf.memory().numTensors).toBe(before);
-    await model.dispose();
-    expect(tf.memory().numTensors).toBe(start);
-    await tfjs.dispose();
-  });
-});
