@@ -23,52 +23,51 @@ export interface ConvTrace {
 
 /**
  * `nn.Conv2d(bias=False)` on NHWC activations: the PyTorch kernel `[o, i, kh, kw]` becomes tfjs' `[kh, kw, i, o]`,
- * and PyTorch's symmetric zero padding is explicit (tfjs' "same" pads asymmetrically for even sizes and strides).
+ * and the padding is PyTorch's symmetric zero padding (tfjs' "same" pads asymmetrically for even sizes and strides):
+ * a number given to tf.conv2d at stride 1 (no pad + slice pair in the graph: measured faster on wasm), an explicit
+ * tf.pad before a "valid" convolution otherwise.
  */
 function conv(x: tf.Tensor4D, weight: tf.Tensor, stride: number, pad: number): tf.Tensor4D {
   const kernel = tf.transpose(weight, [2, 3, 1, 0]) as tf.Tensor4D;
+  if (stride === 1) return convWithGradient(x, kernel, 1, pad);
   const padded = pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : x;
-  return convValid(padded, kernel, stride);
+  return convWithGradient(padded, kernel, stride, 0);
 }
 
 /**
- * `tf.conv2d(x, kernel, stride, 'valid')` with a gradient that every backend can run: tfjs-backend-wasm 4.22 has no
- * `Conv2DBackpropFilter` kernel. dL/dx is the transposed convolution (`Conv2DBackpropInput`, present everywhere);
- * dL/dkernel[u, v, i, o] = Σ x[n, y·s+u, x·s+v, i] · dy[n, y, x, o] is itself a convolution, of the input with
- * channels and batch swapped by dy as the filter, dilated by the stride, cut to the kernel size.
+ * `tf.conv2d(x, kernel, stride, pad)` for a square kernel, with a gradient that every backend can run:
+ * tfjs-backend-wasm 4.22 has no `Conv2DBackpropFilter` kernel. dL/dkernel[u, v, i, o] = Σ xpad[n, y·s+u, x·s+v, i] ·
+ * dy[n, y, x, o] is itself a convolution, of the padded input with channels and batch swapped by dy as the filter,
+ * dilated by the stride, cut to the kernel size (padded explicitly: tfjs' numeric padding computes the output width
+ * of a non-square filter from its height). dL/dx is a convolution of dy with the kernel flipped in space and in/out
+ * swapped at stride 1 (`tf.conv2dTranspose` gives the same numbers ~5x slower on wasm), the transposed convolution
+ * otherwise.
  */
-function convValid(x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number): tf.Tensor4D {
+function convWithGradient(x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
   // tf.customGrad passes the inputs and then the save function as one rest list.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, ws, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([xs, ws]);
     return {
-      value: tf.conv2d(xs, ws, stride, 'valid'),
+      value: tf.conv2d(xs, ws, stride, pad),
       gradFunc: (dy, saved) => {
         const [xSaved, wSaved] = saved as [tf.Tensor4D, tf.Tensor4D];
         const g = dy as tf.Tensor4D;
         const [kh, kw] = wSaved.shape;
-        const dx = stride === 1 ? fullConvWithFlippedKernel(g, wSaved) : tf.conv2dTranspose(g, wSaved, xSaved.shape, stride, 'valid');
-        const swapped = tf.transpose(xSaved, [3, 1, 2, 0]) as tf.Tensor4D; // [i, H, W, n]
+        const dx =
+          stride === 1
+            ? tf.conv2d(g, tf.transpose(tf.reverse(wSaved, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D, 1, kh - 1 - pad)
+            : tf.conv2dTranspose(g, wSaved, xSaved.shape, stride, 'valid');
+        const xp = pad > 0 ? tf.pad(xSaved, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : xSaved;
+        const swapped = tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D; // [i, H, W, n]
         const dyFilter = tf.transpose(g, [1, 2, 0, 3]) as tf.Tensor4D; // [ho, wo, n, o]
-        const full = tf.conv2d(swapped, dyFilter, 1, 'valid', 'NHWC', stride); // [i, >= kh, >= kw, o]
-        const dw = tf.transpose(tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]), [1, 2, 0, 3]);
-        return [dx, dw];
+        let full = tf.conv2d(swapped, dyFilter, 1, 'valid', 'NHWC', stride); // [i, >= kh, >= kw, o]
+        if (full.shape[1] !== kh || full.shape[2] !== kw) full = tf.slice(full, [0, 0, 0, 0], [-1, kh, kw, -1]);
+        return [dx, tf.transpose(full, [1, 2, 0, 3])];
       },
     };
   });
   return op(x, kernel) as tf.Tensor4D;
-}
-
-/**
- * dL/dx of a stride-1 "valid" convolution: dy zero-padded by k-1 and convolved with the kernel flipped in space and
- * with in/out swapped. The same numbers as `tf.conv2dTranspose`, which was ~5x slower than a conv2d on wasm.
- */
-function fullConvWithFlippedKernel(dy: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
-  const [kh, kw] = kernel.shape;
-  const flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-  const padded = tf.pad(dy, [[0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1], [0, 0]]);
-  return tf.conv2d(padded, flipped, 1, 'valid');
 }
 
 function batchNorm(w: ConvWeights, name: string, y: tf.Tensor4D, mode: BatchNormMode, stats: BatchStats[]): tf.Tensor4D {
