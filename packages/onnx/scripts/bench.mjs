@@ -1,6 +1,6 @@
 // Training-step medians of the ONNX backend (wasm, 1 thread).
 // Run after `pnpm build`:  node packages/onnx/scripts/bench.mjs [steps]
-import { applyTrainingStep, createOptimizerState, paramShapes, parseSpec, parseTrainingConfig } from '@gradscope/core';
+import { applyTrainingStep, createOptimizerState, initParams, isConvResidual, paramShapes, parseModelSpec, parseTrainingConfig } from '@gradscope/core';
 import { createOnnxBackend } from '../dist/index.js';
 
 const steps = Number(process.argv[2] ?? 200);
@@ -22,9 +22,10 @@ const init = (spec) =>
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function bench(label, specJson, batchShape, targetShape) {
-  const spec = parseSpec(specJson);
+  const spec = parseModelSpec(specJson);
   const backend = createOnnxBackend();
-  const model = await backend.createModel(spec, init(spec));
+  // Conv nets need valid BatchNorm running variances: core's PyTorch-style init.
+  const model = await backend.createModel(spec, isConvResidual(spec) ? initParams(spec, { seed: 1 }) : init(spec));
   const config = parseTrainingConfig({ optimizer: { type: 'adam', lr: 1e-3 }, clip: { type: 'norm', maxNorm: 1 } });
   model.configureTraining(config);
   const batch = { input: { shape: batchShape, data: uniform(batchShape.reduce((a, b) => a * b, 1), 1) }, target: { shape: targetShape, data: uniform(targetShape.reduce((a, b) => a * b, 1), 1) } };
@@ -46,7 +47,8 @@ async function bench(label, specJson, batchShape, targetShape) {
   row.stepMs = +median(times.false).toFixed(3);
   row.monitoredStepMs = +median(times.true).toFixed(3);
   // The optimizer part alone (clip + Adam in TypeScript on fetched gradients), to weigh it against the whole step.
-  const params = Object.fromEntries(Object.entries(await model.getParams()).map(([n, t]) => [n, t.data]));
+  const trainable = new Set(paramShapes(spec).filter((p) => p.trainable !== false).map((p) => p.name));
+  const params = Object.fromEntries(Object.entries(await model.getParams()).filter(([n]) => trainable.has(n)).map(([n, t]) => [n, t.data]));
   const grads = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, uniform(p.length, 1e-3)]));
   const state = createOptimizerState();
   const opt = [];
@@ -61,10 +63,13 @@ async function bench(label, specJson, batchShape, targetShape) {
   return row;
 }
 
+const resnet = (n) => ({ kind: 'residual', variant: 'conv', preset: 'resnet20', inputChannels: 1, inputSize: 14, stages: [16, 32, 64].map((channels, i) => ({ blocks: n, channels, stride: i ? 2 : 1 })) });
 const rows = [
   await bench('residual 16 blocks width 64 batch 64 (tanh)', { kind: 'residual', inputSize: 64, outputSize: 10, width: 64, depth: 16, block: { activation: 'tanh' } }, [64, 64], [64, 10]),
   await bench('LSTM H=32 T=20 batch 32', { kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 32, outputSize: 1 }, [32, 20, 2], [32, 1]),
   await bench('LSTM H=32 T=50 batch 32', { kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 32, outputSize: 1 }, [32, 50, 2], [32, 1]),
+  await bench('conv ResNet-8 (16-32-64, zeropad, BN) 1x14x14 batch 32', resnet(1), [32, 1, 14, 14], [32, 10]),
+  await bench('conv ResNet-20 (16-32-64, zeropad, BN) 1x14x14 batch 32', resnet(3), [32, 1, 14, 14], [32, 10]),
 ];
 console.log(`onnxruntime-web wasm, ${steps} timed steps after ${warmup} warm-up, Adam + clip norm; medians in ms`);
 console.table(rows);

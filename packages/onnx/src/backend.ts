@@ -13,13 +13,13 @@ import {
   trainingStateOf,
   createOptimizerState,
   DisposedError,
+  isConvResidual,
   lossNames,
   NotSupportedError,
   optimizerNames,
   paramShapes,
   parseTrainingConfig,
   scheduleNames,
-  ShapeError,
   TrainingNotConfiguredError,
   validateParams,
   type Backend,
@@ -28,6 +28,7 @@ import {
   type GradientResult,
   type LossName,
   type Model,
+  type ModelSpec,
   type NetworkSpec,
   type OptimizerState,
   type ParamSet,
@@ -38,13 +39,15 @@ import {
   type TrainingConfig,
   type TrainingState,
 } from '@gradscope/core';
+import { OnnxConvModel } from './conv-model.js';
 import { paramArrays, paramFeeds } from './params.js';
+import { oneHot } from './targets.js';
 import { SessionCache, type Fetched, type Feeds, type SessionOptions } from './session.js';
 import { compileModel, names, type Purpose } from './train.js';
 
 export const supports: Supports = {
   semantics: 'pytorch',
-  residual: { variants: ['dense'], activations },
+  residual: { variants: ['dense', 'conv'], activations },
   recurrent: { cells: cellTypes },
   losses: lossNames,
   training: true,
@@ -63,18 +66,6 @@ export interface OnnxBackendOptions {
    * few percent per step.
    */
   readonly graphOptimizationLevel?: SessionOptions['graphOptimizationLevel'];
-}
-
-/** Labels as one-hot rows, checked to be integer classes in [0, classes). */
-function oneHot(target: Tensor, classes: number): Float32Array {
-  const out = new Float32Array(target.data.length * classes);
-  target.data.forEach((label, i) => {
-    if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new ShapeError(`target[${i}]: crossEntropy expects an integer class label in [0, ${classes}), got ${label}`);
-    }
-    out[i * classes + label] = 1;
-  });
-  return out;
 }
 
 function grid(data: Float32Array, rows: number, cols: number): number[][] {
@@ -252,7 +243,7 @@ const onnxBackendIdentity = { name: 'onnx', supports };
 
 /** The ONNX Runtime Web backend: specs compiled to ONNX graphs with a generated backward graph. */
 export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
-  const models = new Set<OnnxModel>();
+  const models = new Set<OnnxModel | OnnxConvModel>();
   let disposed = false;
   const sessionOptions: SessionOptions = options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {};
   return {
@@ -260,9 +251,15 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
     name: 'onnx',
     runtime: { name: 'onnxruntime-web', version: ort.env.versions.web ?? 'unknown', device: 'wasm' },
     supports,
-    async createModel(spec: NetworkSpec, params: ParamSet): Promise<Model> {
+    async createModel(spec: ModelSpec, params: ParamSet): Promise<Model> {
       if (disposed) throw new DisposedError('onnx backend');
       assertSpecSupported(onnxBackendIdentity, spec);
+      if (isConvResidual(spec)) {
+        const model: OnnxConvModel = new OnnxConvModel(onnxBackendIdentity, spec, params, sessionOptions, () => models.delete(model));
+        models.add(model);
+        // `Model.spec` is typed `NetworkSpec` until the contract carries conv specs; a caller gets back the spec it gave.
+        return model as unknown as Model;
+      }
       const model = new OnnxModel(spec, params, sessionOptions, (m) => models.delete(m));
       models.add(model);
       return model;

@@ -1,4 +1,5 @@
-import { validateParams, type NetworkSpec, type ParamSet, type RecurrentSpec } from '@gradscope/core';
+import { isConvResidual, validateParams, type ModelSpec, type ParamSet, type RecurrentSpec } from '@gradscope/core';
+import { convForward } from './conv.js';
 import { Graph } from './graph.js';
 import { onnxRecurrentWeights, paramArrays } from './params.js';
 import { linear, residualForward } from './residual.js';
@@ -16,14 +17,19 @@ export interface ExportOptions {
  * (`[batch, inputSize]` or `[batch, sequence, inputSize]`, batch and sequence length free), output `output`
  * `[batch, outputSize]`, weights as initializers. Recurrent layers are ONNX's own LSTM/GRU/RNN ops (gates reordered
  * from PyTorch's order, GRU with `linear_before_reset=1`, layout 0 behind a Transpose), so the file runs in any ONNX
- * runtime and reads naturally in Netron. The spec is kept as JSON in the model's doc string.
+ * runtime and reads naturally in Netron. A conv spec (`variant: "conv"`) takes NCHW input `[batch, C, H, W]` and is
+ * its BatchNorm eval-mode inference graph: native Conv, BatchNormalization on the running statistics, MaxPool,
+ * GlobalAveragePool and Gemm. The spec is kept as JSON in the model's doc string.
  */
-export function exportOnnx(spec: NetworkSpec, params: ParamSet, options: ExportOptions = {}): Uint8Array {
+export function exportOnnx(spec: ModelSpec, params: ParamSet, options: ExportOptions = {}): Uint8Array {
   const arrays = paramArrays(validateParams(spec, params));
-  const g = new Graph(spec.kind === 'residual' ? 'gradscope_residual' : `gradscope_${spec.cell}`);
+  const g = new Graph(isConvResidual(spec) ? 'gradscope_conv' : spec.kind === 'residual' ? 'gradscope_residual' : `gradscope_${spec.cell}`);
   const weight = (name: string): string => (g.has(name) ? name : g.initializer(name, params[name]!.shape, arrays[name]!));
   let y: string;
-  if (spec.kind === 'residual') {
+  if (isConvResidual(spec)) {
+    const x = g.input('input', [BATCH, spec.inputChannels, ...spec.inputSize]);
+    y = convForward(g, spec, x, weight, 'eval').output;
+  } else if (spec.kind === 'residual') {
     const x = g.input('input', [BATCH, spec.inputSize]);
     y = residualForward(g, spec, x, weight).output;
   } else {

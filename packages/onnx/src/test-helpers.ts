@@ -1,7 +1,7 @@
 // Shared by this package's tests only (excluded from the build).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRng } from '@gradscope/core';
+import { createRng, initParams, paramShapes, parseModelSpec, type Batch, type ConvResidualSpec, type LossName, type ModelSpecInput, type ParamSet } from '@gradscope/core';
 import type { Feeds, OnnxSession } from './session.js';
 
 export { relativeError as relErr } from '@gradscope/core';
@@ -43,4 +43,33 @@ export async function finiteDifferences(session: OnnxSession, feeds: Feeds, inpu
     numeric[j] = (up - down) / (2 * eps);
   }
   return numeric;
+}
+
+/** A conv spec on 2×8×8 input with 3 outputs, overridden by `input`. */
+export function convSpec(input: Record<string, unknown>): ConvResidualSpec {
+  const spec = parseModelSpec({ kind: 'residual', variant: 'conv', inputChannels: 2, inputSize: 8, outputSize: 3, ...input } as ModelSpecInput);
+  if (spec.kind !== 'residual' || spec.variant !== 'conv') throw new Error('not a conv spec');
+  return spec;
+}
+
+/** A seeded NCHW batch with an mse target or class labels. */
+export function batchOf(spec: ConvResidualSpec, n: number, loss: LossName, seed: number): Batch {
+  const rand = seededRandom(seed);
+  const input = { shape: [n, spec.inputChannels, ...spec.inputSize], data: uniform(rand, n * spec.inputChannels * spec.inputSize[0] * spec.inputSize[1], -1, 1) };
+  const target =
+    loss === 'mse'
+      ? { shape: [n, spec.outputSize], data: uniform(rand, n * spec.outputSize, -1, 1) }
+      : { shape: [n], data: Float32Array.from({ length: n }, (_, i) => i % spec.outputSize) };
+  return { input, target };
+}
+
+/** Parameters with non-trivial running statistics, so eval mode differs visibly from train mode. */
+export function paramsOf(spec: ConvResidualSpec, seed: number): ParamSet {
+  const params = initParams(spec, { seed });
+  const rand = seededRandom(seed + 1);
+  for (const p of paramShapes(spec)) {
+    if (p.name.endsWith('running_mean')) params[p.name] = { shape: p.shape, data: uniform(rand, p.shape[0]!, -0.5, 0.5) };
+    if (p.name.endsWith('running_var')) params[p.name] = { shape: p.shape, data: uniform(rand, p.shape[0]!, 0.5, 2) };
+  }
+  return params;
 }

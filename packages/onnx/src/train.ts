@@ -54,7 +54,8 @@ export class CompileError extends GradscopeError {
   }
 }
 
-function appendLoss(g: Graph, loss: LossName, output: string, batch: number, outputSize: number): string {
+/** The loss of `output` against the `target` input (crossEntropy targets fed one-hot), as a scalar. */
+export function appendLoss(g: Graph, loss: LossName, output: string, batch: number, outputSize: number): string {
   const target = g.input(names.target, [batch, outputSize]);
   if (loss === 'mse') {
     const d = g.op1('Sub', [output, target]);

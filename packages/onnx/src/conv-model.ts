@@ -1,0 +1,207 @@
+import {
+  applyTrainingStep,
+  assertTrainingSupported,
+  checkConvInput,
+  createOptimizerState,
+  DisposedError,
+  formatShape,
+  lossNames,
+  NotSupportedError,
+  paramShapes,
+  parseTrainingConfig,
+  restoreOptimizerState,
+  ShapeError,
+  trainingStateOf,
+  TrainingNotConfiguredError,
+  validateParams,
+  type Backend,
+  type Batch,
+  type BatchNormMode,
+  type ConvResidualSpec,
+  type GradientReport,
+  type GradientResult,
+  type LossName,
+  type OptimizerState,
+  type ParamSet,
+  type StepOptions,
+  type StepResult,
+  type Tensor,
+  type TrainingConfig,
+  type TrainingState,
+} from '@gradscope/core';
+import { compileConvModel, runningStatOutput } from './conv.js';
+import { paramArrays } from './params.js';
+import { SessionCache, type Feeds, type Fetched, type SessionOptions } from './session.js';
+import { oneHot } from './targets.js';
+import { names, type Purpose } from './train.js';
+
+/**
+ * A convolutional residual net (`variant: "conv"`) on onnxruntime-web. Like a fresh torch module it starts in
+ * BatchNorm `train` mode; `setBatchNormMode('eval')` switches to the running statistics. Only `trainStep` in `train`
+ * mode moves the running statistics (PyTorch's momentum 0.1, unbiased variance); `forward` and `computeGradients`
+ * never change the model. Gradients and optimizer updates cover the trainable tensors only.
+ */
+export class OnnxConvModel {
+  readonly backend = 'onnx';
+  private params: Record<string, Float32Array>;
+  private mode: BatchNormMode = 'train';
+  private readonly sessions = new SessionCache();
+  private config: TrainingConfig | undefined;
+  private state: OptimizerState = createOptimizerState();
+  private disposed = false;
+  /** Calls run one after another in call order, so a step sees the weights the previous one left. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly owner: Pick<Backend, 'name' | 'supports'>,
+    readonly spec: ConvResidualSpec,
+    params: ParamSet,
+    private readonly sessionOptions: SessionOptions,
+    private readonly onDispose: () => void,
+  ) {
+    this.params = paramArrays(validateParams(spec, params));
+  }
+
+  /** Like PyTorch's `module.train()` / `module.eval()`. */
+  setBatchNormMode(mode: BatchNormMode): void {
+    this.alive();
+    if (mode !== 'train' && mode !== 'eval') throw new NotSupportedError('onnx', `BatchNorm mode ${JSON.stringify(mode)}`, 'expected train or eval');
+    this.mode = mode;
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new DisposedError('onnx model');
+  }
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(f, f);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Compiles (once per purpose, loss, batch size and BatchNorm mode) and runs the graph. */
+  private async run(purpose: Purpose, loss: LossName | undefined, batch: number, extra: Feeds): Promise<Fetched> {
+    this.alive();
+    // Without BatchNorm both modes compute the same graph.
+    const mode = this.spec.norm === 'batch' ? this.mode : 'eval';
+    const build = (): Uint8Array => compileConvModel(this.spec, { purpose, batch, mode, ...(loss ? { loss } : {}) }).model;
+    const session = await this.sessions.get(`${purpose}:${loss ?? '-'}:${batch}:${mode}`, build, this.sessionOptions);
+    this.alive();
+    const feeds: Feeds = { ...extra };
+    for (const { name, shape } of paramShapes(this.spec)) feeds[name] = { dims: shape, data: this.params[name]! };
+    return session.run(feeds);
+  }
+
+  private batchFeeds(batch: Batch, loss: LossName): { n: number; feeds: Feeds } {
+    if (!lossNames.includes(loss)) throw new NotSupportedError('onnx', `loss "${String(loss)}"`);
+    const n = checkConvInput(this.spec, batch.input);
+    const classes = this.spec.outputSize;
+    const want = loss === 'mse' ? [n, classes] : [n];
+    const t = batch.target;
+    const ok = t.shape.length === want.length && t.shape.every((d, i) => d === want[i]) && t.data.length === want.reduce((a, b) => a * b, 1);
+    if (!ok) throw new ShapeError(`target: ${loss} expects shape ${formatShape(want)}, got ${formatShape(t.shape)}`);
+    const target = loss === 'mse' ? t.data : oneHot(t, classes);
+    return { n, feeds: { [names.input]: { dims: batch.input.shape, data: batch.input.data }, [names.target]: { dims: [n, classes], data: target } } };
+  }
+
+  async forward(input: Tensor): Promise<Tensor> {
+    this.alive();
+    const n = checkConvInput(this.spec, input);
+    return this.serial(async () => {
+      const y = (await this.run('forward', undefined, n, { [names.input]: { dims: input.shape, data: input.data } }))[names.output]!;
+      return { shape: y.dims, data: y.data };
+    });
+  }
+
+  async computeGradients(batch: Batch, loss: LossName): Promise<GradientResult> {
+    this.alive();
+    const { n, feeds } = this.batchFeeds(batch, loss);
+    return this.serial(async () => {
+      const out = await this.run('report', loss, n, feeds);
+      const y = out[names.output]!;
+      return { output: { shape: y.dims, data: y.data }, loss: out[names.loss]!.data[0]!, grads: this.gradSet(out), blockOutputGradNorms: Array.from(out[names.blockNorms]!.data) };
+    });
+  }
+
+  private gradSet(out: Fetched): ParamSet {
+    const grads: ParamSet = {};
+    for (const { name, shape, trainable } of paramShapes(this.spec)) if (trainable !== false) grads[name] = { shape, data: out[names.grad(name)]!.data };
+    return grads;
+  }
+
+  configureTraining(config: TrainingConfig): void {
+    this.alive();
+    const parsed = parseTrainingConfig(config);
+    assertTrainingSupported(this.owner, parsed);
+    this.config = parsed;
+    this.state = createOptimizerState();
+  }
+
+  async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
+    this.alive();
+    const config = this.config;
+    if (!config) throw new TrainingNotConfiguredError('onnx', 'trainStep');
+    const { n, feeds } = this.batchFeeds(batch, config.loss);
+    const withReport = options.report === true;
+    return this.serial(async () => {
+      const out = await this.run(withReport ? 'report' : 'train', config.loss, n, feeds);
+      const trainable: Record<string, Float32Array> = {};
+      const grads: Record<string, Float32Array> = {};
+      for (const { name, trainable: t } of paramShapes(this.spec)) {
+        const stat = out[runningStatOutput(name)];
+        // The step's forward (BN train mode) moves the running statistics, as PyTorch's does.
+        if (stat) this.params[name] = Float32Array.from(stat.data);
+        if (t === false) continue;
+        trainable[name] = this.params[name]!;
+        grads[name] = out[names.grad(name)]!.data;
+      }
+      const applied = applyTrainingStep(config, this.state, trainable, grads, withReport);
+      const result: StepResult = { step: this.state.step, loss: out[names.loss]!.data[0]!, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
+      if (!withReport) return result;
+      const report: GradientReport = { ...result, params: applied.params ?? {}, blockOutputGradNorms: Array.from(out[names.blockNorms]!.data) };
+      return { ...result, report };
+    });
+  }
+
+  /** Every tensor of `paramShapes` (running statistics included). */
+  async getParams(): Promise<ParamSet> {
+    this.alive();
+    const out: ParamSet = {};
+    for (const { name, shape } of paramShapes(this.spec)) out[name] = { shape, data: this.params[name]!.slice() };
+    return out;
+  }
+
+  async setParams(params: ParamSet): Promise<void> {
+    this.alive();
+    const next = paramArrays(validateParams(this.spec, params));
+    await this.serial(async () => {
+      this.params = next;
+    });
+  }
+
+  async getTrainingState(): Promise<TrainingState> {
+    this.alive();
+    return trainingStateOf(this.state);
+  }
+
+  async setTrainingState(state: TrainingState): Promise<void> {
+    this.alive();
+    const optimizer = restoreOptimizerState(this.spec, state);
+    await this.serial(async () => {
+      this.state = optimizer;
+    });
+  }
+
+  /** Sessions built so far (one per purpose, loss, batch size and BatchNorm mode used). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.onDispose();
+    await this.queue;
+    await this.sessions.releaseAll();
+  }
+}
