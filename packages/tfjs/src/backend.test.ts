@@ -12,6 +12,7 @@ import {
 } from '@gradscope/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTfjsBackend } from './backend.js';
+import { convBatch, convParams, convSpec, imagenetProjection } from './__fixtures__/conv-cases.js';
 
 const residual = parseSpec({ kind: 'residual', inputSize: 3, outputSize: 2, width: 4, depth: 2, block: { activation: 'relu' } });
 const lstm = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 4, outputSize: 1 });
@@ -100,6 +101,7 @@ describe('typed errors', () => {
   it('declares every cell, activation and report field of DESIGN.md (what the conformance suite gates on)', async () => {
     const backend = await createTfjsBackend();
     expect(backend.supports.recurrent.cells).toEqual(['lstm', 'gru', 'rnn']);
+    expect(backend.supports.residual.variants).toEqual(['dense', 'conv']);
     expect(backend.supports.residual.activations).toEqual(['relu', 'tanh', 'sigmoid', 'leakyRelu', 'gelu', 'linear']);
     expect(backend.supports.report).toHaveLength(5);
     await backend.dispose();
@@ -159,5 +161,26 @@ describe('no leaks', () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     await backend.dispose();
+  });
+
+  it('conv (BatchNorm train and eval): monitored and plain steps, gradients, forwards and setParams leave tf.memory().numTensors unchanged', async () => {
+    const spec = convSpec(imagenetProjection);
+    const tfjs = await createTfjsBackend();
+    const start = tf.memory().numTensors;
+    const model = await tfjs.createModel(spec, convParams(spec, 2));
+    model.configureTraining(parseTrainingConfig({ optimizer: { type: 'adam', lr: 1e-3 }, clip: { type: 'norm', maxNorm: 1 } }));
+    const batch = convBatch(spec, 'mse', 3, 4);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 6; i++) {
+      model.setBatchNormMode(i < 4 ? 'train' : 'eval');
+      await model.trainStep(batch, { report: i % 2 === 0 });
+      await model.computeGradients(batch, 'mse');
+      await model.forward(batch.input);
+      await model.setParams(await model.getParams());
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    await model.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+    await tfjs.dispose();
   });
 });

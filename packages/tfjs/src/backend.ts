@@ -5,10 +5,14 @@ import {
   DisposedError,
   assertSpecSupported,
   validateParams,
+  isConvResidual,
   type Backend,
+  type ConvResidualSpec,
+  type ModelSpec,
   type NetworkSpec,
   type ParamSet,
 } from '@gradscope/core';
+import { TfjsConvModel } from './conv-model.js';
 import { TFJS_BACKEND_NAME, activateDevice, isNode, type TfjsDevice } from './device.js';
 import { TfjsModel } from './model.js';
 import { tfjsSupports } from './supports.js';
@@ -24,6 +28,8 @@ export interface TfjsBackendOptions {
 export interface TfjsBackend extends Backend {
   readonly device: TfjsDevice;
   createModel(spec: NetworkSpec, params: ParamSet): Promise<TfjsModel>;
+  /** Conv residual specs (`variant: "conv"`) give a `TfjsConvModel`, which adds `setBatchNormMode` and `weights()`. */
+  createModel(spec: ConvResidualSpec, params: ParamSet): Promise<TfjsConvModel>;
 }
 
 /**
@@ -35,7 +41,7 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
   tf.enableProdMode(); // silences the "running TensorFlow.js in Node.js" banner and debug checks
   if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths);
   await activateDevice(device);
-  const models = new Set<TfjsModel>();
+  const models = new Set<TfjsModel | TfjsConvModel>();
   let disposed = false;
   const backend: TfjsBackend = {
     specificationVersion: BACKEND_SPECIFICATION_VERSION,
@@ -43,15 +49,17 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
     runtime: { name: '@tensorflow/tfjs', version: tf.version.tfjs, device },
     supports: tfjsSupports,
     device,
-    async createModel(spec, params) {
+    // One implementation behind the two overloads: the spec's kind decides the class.
+    createModel: (async (spec: ModelSpec, params: ParamSet): Promise<TfjsModel | TfjsConvModel> => {
       if (disposed) throw new DisposedError('tfjs backend');
       assertSpecSupported(backend, spec);
       const ordered = validateParams(spec, params);
       await activateDevice(device);
-      const model = new TfjsModel(spec, ordered, device, () => models.delete(model));
+      const forget = (): boolean => models.delete(model);
+      const model = isConvResidual(spec) ? new TfjsConvModel(spec, ordered, device, forget) : new TfjsModel(spec, ordered, device, forget);
       models.add(model);
       return model;
-    },
+    }) as TfjsBackend['createModel'],
     async dispose() {
       if (disposed) return;
       disposed = true;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTfjsBackend, type TfjsBackend } from './backend.js';
 import { saveLayersModel, toLayersModel } from './export.js';
 import { TorchGRU } from './torch-gru-layer.js';
+import { cifarZeropad, convBatch, convParams, convSpec, imagenetProjection } from './__fixtures__/conv-cases.js';
 
 let backend: TfjsBackend;
 beforeAll(async () => {
@@ -78,6 +79,60 @@ it('toLayersModel checks the parameters against the spec (ParamError naming each
   const { ['head.bias']: _dropped, ...rest } = initParams(spec, { seed: 0 });
   expect(() => toLayersModel(spec, rest)).toThrow(ParamError);
   expect(() => toLayersModel(spec, rest)).toThrow(/missing: head\.bias/);
+});
+
+describe('toLayersModel for conv specs', () => {
+  const convCases: [string, Record<string, unknown>][] = [
+    ['cifar stem, zero-pad shortcut (odd size)', cifarZeropad],
+    ['imagenet stem (max-pool), projection shortcut', imagenetProjection],
+    ['projection at stride 1 (channels change), even size', { inputSize: 8, stem: 'imagenet', shortcut: 'projection', stages: [{ blocks: 1, channels: 2 }, { blocks: 1, channels: 4 }] }],
+    ['plain network without BatchNorm', { ...cifarZeropad, skip: 'none', norm: 'none' }],
+  ];
+  it.each(convCases)('%s: predict on NCHW input matches the adapter eval-mode forward within 1e-5', async (_, raw) => {
+    const spec = convSpec(raw);
+    const params = convParams(spec, 4);
+    const input = convBatch(spec, 'mse', 3, 8).input;
+    const adapter = await backend.createModel(spec, params);
+    adapter.setBatchNormMode('eval');
+    const expected = await adapter.forward(input);
+    const layers = toLayersModel(spec, params);
+    const err = relativeError(await predict(layers, input), expected.data);
+    expect(err).toBeLessThanOrEqual(1e-5);
+    layers.dispose();
+    await adapter.dispose();
+  });
+
+  it('uses the standard layers, with PyTorch padding made explicit and BatchNorm in inference form', () => {
+    const spec = convSpec(imagenetProjection);
+    const model = toLayersModel(spec, convParams(spec, 1));
+    const classes = new Set(model.layers.map((l) => l.getClassName()));
+    expect([...classes].sort()).toEqual(['Add', 'BatchNormalization', 'Conv2D', 'Dense', 'GlobalAveragePooling2D', 'InputLayer', 'MaxPooling2D', 'Permute', 'ReLU', 'ZeroPadding2D']);
+    expect(model.getLayer('conv1').getConfig()).toMatchObject({ kernelSize: [7, 7], strides: [2, 2], padding: 'valid', useBias: false });
+    expect(model.getLayer('conv1').getWeights()[0]!.shape).toEqual([7, 7, 2, 3]);
+    expect(model.getLayer('layer2_0_downsample_1').getConfig()).toMatchObject({ epsilon: 1e-5 });
+    expect(model.inputs[0]!.shape).toEqual([null, 2, 13, 11]);
+    model.dispose();
+  });
+
+  it('saves with saveLayersModel and loads back in plain tfjs with the same predictions (zero-pad shortcut included)', async () => {
+    const spec = convSpec(cifarZeropad);
+    const model = toLayersModel(spec, convParams(spec, 2));
+    const input = convBatch(spec, 'mse', 2, 5).input;
+    const dir = await mkdtemp(join(tmpdir(), 'gradscope-tfjs-conv-'));
+    try {
+      const paths = await saveLayersModel(model, dir);
+      const json = JSON.parse(await readFile(paths.modelJson, 'utf8')) as tf.io.ModelJSON;
+      const bin = await readFile(paths.weights);
+      const loaded = await tf.loadLayersModel(
+        tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }),
+      );
+      expect(Array.from(await predict(loaded, input))).toEqual(Array.from(await predict(model, input)));
+      loaded.dispose();
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('saveLayersModel', () => {

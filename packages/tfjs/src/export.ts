@@ -1,5 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { validateParams, type Activation, type NetworkSpec, type ParamSet, type RecurrentSpec, type ResidualSpec, type Tensor } from '@gradscope/core';
+import {
+  convLayout,
+  isConvResidual,
+  validateParams,
+  type Activation,
+  type ConvResidualSpec,
+  type ModelSpec,
+  type ParamSet,
+  type RecurrentSpec,
+  type ResidualSpec,
+  type Tensor,
+} from '@gradscope/core';
+import { BN_EPS } from './conv.js';
 import { kerasRecurrentWeights, toTfjsLayout } from './params.js';
 import { TorchGRU } from './torch-gru-layer.js';
 
@@ -85,13 +97,93 @@ function recurrentModel(spec: RecurrentSpec, params: ParamSet): tf.LayersModel {
   return model;
 }
 
+/** PyTorch `[o, i, kh, kw]` -> Keras `[kh, kw, i, o]`. */
+function kerasKernel(t: Tensor): Tensor {
+  const [o, i, kh, kw] = t.shape as [number, number, number, number];
+  const data = new Float32Array(t.data.length);
+  for (let a = 0; a < o; a++) {
+    for (let b = 0; b < i; b++) {
+      for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) data[((u * kw + v) * i + b) * o + a] = t.data[((a * i + b) * kh + u) * kw + v]!;
+    }
+  }
+  return { shape: [kh, kw, i, o], data };
+}
+
+function convModel(spec: ConvResidualSpec, params: ParamSet): tf.LayersModel {
+  const pending: (() => void)[] = [];
+  const layerName = (name: string): string => name.replaceAll('.', '_');
+  const apply = <L extends tf.layers.Layer>(layer: L, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor => layer.apply(x) as SymbolicTensor;
+  // PyTorch pads symmetrically; tfjs' "same" does not for even sizes and strides, so pad explicitly and convolve "valid".
+  const conv = (x: SymbolicTensor, name: string, k: number, stride: number, pad: number): SymbolicTensor => {
+    const weight = params[`${name}.weight`]!;
+    const padded = pad > 0 ? apply(tf.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: `${layerName(name)}_pad` }), x) : x;
+    const layer = tf.layers.conv2d({ filters: weight.shape[0]!, kernelSize: k, strides: stride, padding: 'valid', useBias: false, kernelInitializer: 'zeros', name: layerName(name) });
+    const y = apply(layer, padded);
+    pending.push(() => setWeights(layer, [kerasKernel(weight)]));
+    return y;
+  };
+  // Eval-mode BatchNorm: Keras' inference path normalizes with the moving (running) statistics.
+  const bn = (x: SymbolicTensor, name: string): SymbolicTensor => {
+    if (spec.norm === 'none') return x;
+    const layer = tf.layers.batchNormalization({ axis: -1, epsilon: BN_EPS, name: layerName(name) });
+    const y = apply(layer, x);
+    pending.push(() => setWeights(layer, ['weight', 'bias', 'running_mean', 'running_var'].map((p) => params[`${name}.${p}`]!)));
+    return y;
+  };
+  const relu = (x: SymbolicTensor, name: string): SymbolicTensor => apply(tf.layers.reLU({ name: `${layerName(name)}_relu` }), x);
+
+  const input = tf.input({ shape: [spec.inputChannels, ...spec.inputSize], name: 'input' });
+  // NCHW in, as PyTorch; NHWC inside, the layout every tfjs backend runs conv2d in.
+  let h = apply(tf.layers.permute({ dims: [2, 3, 1], name: 'nchw_to_nhwc' }), input);
+  h = spec.stem === 'cifar' ? relu(bn(conv(h, 'conv1', 3, 1, 1), 'bn1'), 'stem') : relu(bn(conv(h, 'conv1', 7, 2, 3), 'bn1'), 'stem');
+  if (spec.stem === 'imagenet') {
+    // nn.MaxPool2d(3, 2, padding=1) pads with -inf; after the ReLU every value is >= 0, so zero padding gives the same maxima.
+    h = apply(tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: 'maxpool_pad' }), h);
+    h = apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }), h);
+  }
+  for (const b of convLayout(spec).blocks) {
+    const f = bn(conv(relu(bn(conv(h, `${b.name}.conv1`, 3, b.stride, 1), `${b.name}.bn1`), `${b.name}.conv1`), `${b.name}.conv2`, 3, 1, 1), `${b.name}.bn2`);
+    if (spec.skip === 'none') {
+      h = relu(f, b.name);
+      continue;
+    }
+    let shortcut = h;
+    if (b.downsample && spec.shortcut === 'projection') shortcut = bn(conv(h, `${b.name}.downsample.0`, 1, b.stride, 0), `${b.name}.downsample.1`);
+    else if (b.downsample) shortcut = zeroPadShortcutLayer(h, b.name, b.inChannels, b.outChannels, b.stride, pending);
+    h = relu(apply(tf.layers.add({ name: `${layerName(b.name)}_add` }), [f, shortcut]), b.name);
+  }
+  h = apply(tf.layers.globalAveragePooling2d({ name: 'avgpool' }), h);
+  const fc = tf.layers.dense({ units: spec.outputSize, kernelInitializer: 'zeros', name: 'fc' });
+  const output = apply(fc, h);
+  pending.push(() => setWeights(fc, [toTfjsLayout(params['fc.weight']!), params['fc.bias']!]));
+  const model = tf.model({ inputs: input, outputs: output, name: 'gradscope_resnet' });
+  for (const load of pending) load();
+  return model;
+}
+
+/**
+ * He et al.'s option-A shortcut as one frozen 1×1 conv with stride s: the weight copies channel c to channel c and
+ * leaves the appended channels zero, which is `x[:, :, ::s, ::s]` zero-padded exactly (products with 1 and 0).
+ */
+function zeroPadShortcutLayer(x: SymbolicTensor, name: string, inC: number, outC: number, stride: number, pending: (() => void)[]): SymbolicTensor {
+  const layer = tf.layers.conv2d({ filters: outC, kernelSize: 1, strides: stride, padding: 'valid', useBias: false, trainable: false, kernelInitializer: 'zeros', name: `${name.replaceAll('.', '_')}_zeropad_shortcut` });
+  const y = layer.apply(x) as SymbolicTensor;
+  const kernel = new Float32Array(inC * outC);
+  for (let c = 0; c < inC; c++) kernel[c * outC + c] = 1;
+  pending.push(() => setWeights(layer, [{ shape: [1, 1, inC, outC], data: kernel }]));
+  return y;
+}
+
 /**
  * A `tf.LayersModel` computing the same function as the spec with these (PyTorch-layout) parameters: standard
  * dense / add / leakyReLU / lstm / simpleRNN layers with explicit activations; a GRU uses the registered
- * `TorchGRU` layer (tfjs-layers' own GRU cannot express PyTorch's reset-after GRU).
+ * `TorchGRU` layer (tfjs-layers' own GRU cannot express PyTorch's reset-after GRU). A conv spec becomes NCHW input
+ * permuted to NHWC, zeroPadding2d + conv2d ("valid"), batchNormalization in inference form (PyTorch's eval mode,
+ * running statistics), maxPooling2d, add, globalAveragePooling2d and dense.
  */
-export function toLayersModel(spec: NetworkSpec, params: ParamSet): tf.LayersModel {
+export function toLayersModel(spec: ModelSpec, params: ParamSet): tf.LayersModel {
   const ordered = validateParams(spec, params);
+  if (isConvResidual(spec)) return convModel(spec, ordered);
   return spec.kind === 'residual' ? residualModel(spec, ordered) : recurrentModel(spec, ordered);
 }
 

@@ -1,5 +1,6 @@
 export { createTfjsBackend, type TfjsBackend, type TfjsBackendOptions } from './backend.js';
 export { type TfjsDevice } from './device.js';
+export { TfjsConvModel } from './conv-model.js';
 export { TfjsModel } from './model.js';
 export { tfjsSupports } from './supports.js';
 export { saveLayersModel, toLayersModel } from './export.js';

@@ -3,7 +3,7 @@ import { activations, clipModes, lossNames, optimizerNames, scheduleNames, type 
 /** Everything the tfjs adapter implements, on every tfjs device. */
 export const tfjsSupports: Supports = {
   semantics: 'pytorch',
-  residual: { variants: ['dense'], activations: [...activations] },
+  residual: { variants: ['dense', 'conv'], activations: [...activations] },
   recurrent: { cells: ['lstm', 'gru', 'rnn'] },
   losses: [...lossNames],
   training: true,
