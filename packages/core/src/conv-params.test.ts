@@ -6,13 +6,21 @@ import { initParams } from './init.js';
 import { paramCount, paramShapes, validateParams } from './params.js';
 import { loadParams } from './params-io.js';
 import { readSafetensorsParams } from './safetensors.js';
-import { parseModelSpec } from './spec.js';
+import type { ConvResidualSpec } from './conv-spec.js';
+import { isConvResidual, parseModelSpec } from './spec.js';
+
+/** A conv spec from JSON (the tests only build conv specs). */
+function convSpec(json: unknown): ConvResidualSpec {
+  const spec = parseModelSpec(json);
+  if (!isConvResidual(spec)) throw new Error('expected a conv spec');
+  return spec;
+}
 
 const fixture = (name: string): URL => new URL(`./__fixtures__/${name}`, import.meta.url);
 
 interface ManifestEntry { name: string; dtype: 'F32' | 'I64'; shape: number[] }
 const manifest = JSON.parse(readFileSync(fixture('torchvision-resnet18.manifest.json'), 'utf8')) as { entries: ManifestEntry[] };
-const resnet18 = parseModelSpec({ kind: 'residual', variant: 'conv', preset: 'resnet18', inputChannels: 3, outputSize: 1000 });
+const resnet18 = convSpec({ kind: 'residual', variant: 'conv', preset: 'resnet18', inputChannels: 3, outputSize: 1000 });
 
 describe('conv parameters with torchvision ResNet names', () => {
   it("reproduce torchvision resnet18's state_dict exactly: names, order, shapes and int64 counters", () => {
@@ -30,18 +38,18 @@ describe('conv parameters with torchvision ResNet names', () => {
   });
 
   it('drop BatchNorm and shortcut tensors when the spec has none', () => {
-    const plain = parseModelSpec({ kind: 'residual', variant: 'conv', preset: 'resnet20', norm: 'none', skip: 'none' });
+    const plain = convSpec({ kind: 'residual', variant: 'conv', preset: 'resnet20', norm: 'none', skip: 'none' });
     const names = paramShapes(plain).map((p) => p.name);
     expect(names).toHaveLength(1 + 9 * 2 + 2);
     expect(names.filter((n) => n.includes('bn') || n.includes('downsample'))).toEqual([]);
-    const zeropad = parseModelSpec({ kind: 'residual', variant: 'conv', preset: 'resnet20' });
+    const zeropad = convSpec({ kind: 'residual', variant: 'conv', preset: 'resnet20' });
     expect(paramShapes(zeropad).some((p) => p.name.includes('downsample'))).toBe(false);
     expect(paramCount(zeropad)).toBe(269_722); // sum(p.numel() for p in parameters()) of tools/torch/conv_resnet.py's ResNet-20 (He et al.: 0.27M)
   });
 
   it('load a torch state_dict saved as safetensors, int64 num_batches_tracked included', () => {
     const { spec: json, stateDict } = JSON.parse(readFileSync(fixture('conv-tiny.json'), 'utf8')) as { spec: unknown; stateDict: Record<string, { shape: number[]; data: number[] }> };
-    const spec = parseModelSpec(json);
+    const spec = convSpec(json);
     const bytes = new Uint8Array(readFileSync(fixture('conv-tiny.safetensors')));
     const params = loadParams(spec, bytes, { format: 'safetensors', source: 'conv-tiny.safetensors' });
     expect(Object.keys(params)).toEqual(paramShapes(spec).map((p) => p.name));
@@ -53,7 +61,7 @@ describe('conv parameters with torchvision ResNet names', () => {
   });
 
   it('name every missing running statistic when a file lacks them', () => {
-    const spec = parseModelSpec({ kind: 'residual', variant: 'conv', inputChannels: 1, inputSize: 4, outputSize: 2, stem: 'cifar', stages: [{ blocks: 1, channels: 2 }] });
+    const spec = convSpec({ kind: 'residual', variant: 'conv', inputChannels: 1, inputSize: 4, outputSize: 2, stem: 'cifar', stages: [{ blocks: 1, channels: 2 }] });
     const params = initParams(spec, { seed: 1 });
     delete params['bn1.running_var'];
     expect(() => validateParams(spec, params)).toThrow(ParamError);
@@ -62,7 +70,7 @@ describe('conv parameters with torchvision ResNet names', () => {
 });
 
 describe('initParams for conv specs (torchvision ResNet initialization)', () => {
-  const spec = parseModelSpec({ kind: 'residual', variant: 'conv', preset: 'resnet20', inputChannels: 1 });
+  const spec = convSpec({ kind: 'residual', variant: 'conv', preset: 'resnet20', inputChannels: 1 });
 
   it('draws conv weights N(0, 2/fan_out), sets BatchNorm to identity statistics and fc to U(±1/√64)', () => {
     const p = initParams(spec, { seed: 3 });

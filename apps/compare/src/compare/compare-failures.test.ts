@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, Model } from '@gradscope/core';
+import { isConvResidual, NotSupportedError, type Backend, type Model } from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { compare } from './compare.js';
 
@@ -12,6 +12,7 @@ async function brokenBackend(): Promise<Backend> {
     runtime: { name: 'test double', version: '0.0.0', device: 'cpu' },
     supports: { ...inner.supports, recurrent: { cells: ['rnn', 'lstm'] } },
     async createModel(spec, params): Promise<Model> {
+      if (isConvResidual(spec)) throw new NotSupportedError('broken', 'residual variant "conv"');
       const model = await inner.createModel(spec, params);
       if (spec.kind !== 'recurrent' || spec.cell !== 'lstm') return model;
       return Object.assign(Object.create(model) as Model, {

@@ -1,4 +1,4 @@
-import { paramShapes, relativeError } from '@gradscope/core';
+import { paramShapes, parseTrainingConfig, relativeError } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../reference/backend.js';
 import { loadConvGoldens, loadConvTrajectories } from './conv.js';
@@ -27,7 +27,7 @@ describe('the reference conv net matches every PyTorch conv golden to 1e-9', () 
     expect(r.blockOutputGradNorms).toHaveLength(c.expected.blockOutputGradNorms.length);
     r.blockOutputGradNorms.forEach((n, i) => expect(Math.abs(n - c.expected.blockOutputGradNorms[i]!) / c.expected.blockOutputGradNorms[i]!, `block ${i}`).toBeLessThan(1e-9));
     if (c.expected.runningStats) {
-      model.configureTraining({ loss: c.loss, optimizer: { type: 'sgd', lr: 0.1 } });
+      model.configureTraining(parseTrainingConfig({ loss: c.loss, optimizer: { type: 'sgd', lr: 0.1 } }));
       await model.trainStep(c.batch);
       const after = await model.getParams64();
       const stats = paramShapes(c.spec).filter((p) => p.trainable === false).map((p) => p.name);

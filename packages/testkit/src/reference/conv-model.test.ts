@@ -1,4 +1,4 @@
-import { initParams, parseModelSpec, ShapeError, tensor, type ConvResidualSpec } from '@gradscope/core';
+import { initParams, parseModelSpec, parseTrainingConfig, ShapeError, tensor, type ConvResidualSpec } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { labels, uniformTensor } from './__fixtures__/testing.js';
 import { createReferenceBackend } from './backend.js';
@@ -31,7 +31,7 @@ describe('reference conv model: BatchNorm modes and buffers', () => {
 
   it('updates running statistics and num_batches_tracked only in training-mode steps, and never trains them', async () => {
     const m = await model();
-    m.configureTraining({ loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 } });
+    m.configureTraining(parseTrainingConfig({ loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.1 } }));
     const before = await m.getParams64();
     const result = await m.trainStep(batch, { report: true });
     const after = await m.getParams64();

@@ -8,6 +8,7 @@ import {
   cloneOptimizerState,
   createOptimizerState,
   learningRateAt,
+  isConvResidual,
   NotSupportedError,
   type Backend,
   type Model,
@@ -36,6 +37,8 @@ function wrapReference(
     supports,
     async createModel(spec, params) {
       if (checkSpec) assertSpecSupported(backend, spec);
+      // These doubles wrap dense and recurrent models only.
+      if (isConvResidual(spec)) throw new NotSupportedError(name, 'residual variant "conv"');
       return wrap(await inner.createModel(spec, prepare(spec, params)), spec, backend);
     },
     dispose: () => inner.dispose(),
