@@ -3,25 +3,19 @@ import {
   activations,
   applyTrainingStep,
   assertSpecSupported,
-  assertTrainingSupported,
   BACKEND_SPECIFICATION_VERSION,
   cellTypes,
   checkBatch,
   checkInput,
   clipModes,
-  restoreOptimizerState,
-  trainingStateOf,
-  createOptimizerState,
   DisposedError,
   isConvResidual,
   lossNames,
   NotSupportedError,
   optimizerNames,
   paramShapes,
-  parseTrainingConfig,
   scheduleNames,
   TrainingNotConfiguredError,
-  validateParams,
   type Backend,
   type Batch,
   type GradientReport,
@@ -30,19 +24,17 @@ import {
   type Model,
   type ModelSpec,
   type NetworkSpec,
-  type OptimizerState,
   type ParamSet,
   type StepOptions,
   type StepResult,
   type Supports,
   type Tensor,
-  type TrainingConfig,
-  type TrainingState,
 } from '@gradscope/core';
 import { OnnxConvModel } from './conv-model.js';
-import { paramArrays, paramFeeds } from './params.js';
+import { OnnxModelBase } from './model-base.js';
+import { paramFeeds } from './params.js';
 import { oneHot } from './targets.js';
-import { SessionCache, type Fetched, type Feeds, type SessionOptions } from './session.js';
+import type { Fetched, Feeds, SessionOptions } from './session.js';
 import { compileModel, names, type Purpose } from './train.js';
 
 export const supports: Supports = {
@@ -72,35 +64,7 @@ function grid(data: Float32Array, rows: number, cols: number): number[][] {
   return Array.from({ length: rows }, (_, r) => Array.from(data.subarray(r * cols, (r + 1) * cols)));
 }
 
-class OnnxModel implements Model {
-  readonly backend = 'onnx';
-  private params: Record<string, Float32Array>;
-  private readonly sessions: SessionCache;
-  private config: TrainingConfig | undefined;
-  private state: OptimizerState = createOptimizerState();
-  private disposed = false;
-  /** A model's calls run one after another, in call order, so a step always sees the weights the previous one left. */
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    readonly spec: NetworkSpec,
-    params: ParamSet,
-    private readonly sessionOptions: SessionOptions,
-    private readonly onDispose: (m: OnnxModel) => void,
-  ) {
-    this.params = paramArrays(validateParams(spec, params));
-    this.sessions = new SessionCache();
-  }
-
-  private alive(): void {
-    if (this.disposed) throw new DisposedError('onnx model');
-  }
-
-  private serial<T>(f: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(f, f);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
+class OnnxModel extends OnnxModelBase<NetworkSpec> implements Model {
 
   /** Compiles (once per purpose, loss and batch shape) and runs the graph. */
   private async run(purpose: Purpose, loss: LossName | undefined, batch: number, steps: number, extra: Feeds): Promise<Fetched> {
@@ -163,14 +127,6 @@ class OnnxModel implements Model {
     };
   }
 
-  configureTraining(config: TrainingConfig): void {
-    this.alive();
-    const parsed = parseTrainingConfig(config); // a validated copy with PyTorch's defaults (SpecError otherwise)
-    assertTrainingSupported(onnxBackendIdentity, parsed);
-    this.config = parsed;
-    this.state = createOptimizerState();
-  }
-
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     this.alive();
     const config = this.config;
@@ -191,47 +147,6 @@ class OnnxModel implements Model {
       const report: GradientReport = { ...result, params: applied.params ?? {}, ...this.norms(out, dims.steps) };
       return { ...result, report };
     });
-  }
-
-  async getParams(): Promise<ParamSet> {
-    this.alive();
-    const out: ParamSet = {};
-    for (const { name, shape } of paramShapes(this.spec)) out[name] = { shape, data: this.params[name]!.slice() };
-    return out;
-  }
-
-  async setParams(params: ParamSet): Promise<void> {
-    this.alive();
-    const next = paramArrays(validateParams(this.spec, params));
-    await this.serial(async () => {
-      this.params = next;
-    });
-  }
-
-  async getTrainingState(): Promise<TrainingState> {
-    this.alive();
-    return trainingStateOf(this.state);
-  }
-
-  async setTrainingState(state: TrainingState): Promise<void> {
-    this.alive();
-    const optimizer = restoreOptimizerState(this.spec, state);
-    await this.serial(async () => {
-      this.state = optimizer;
-    });
-  }
-
-  /** Sessions currently built (one per purpose, loss and batch shape used so far). */
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.onDispose(this);
-    await this.queue;
-    await this.sessions.releaseAll();
   }
 }
 
@@ -260,7 +175,7 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
         // `Model.spec` is typed `NetworkSpec` until the contract carries conv specs; a caller gets back the spec it gave.
         return model as unknown as Model;
       }
-      const model = new OnnxModel(spec, params, sessionOptions, (m) => models.delete(m));
+      const model: OnnxModel = new OnnxModel(onnxBackendIdentity, spec, params, sessionOptions, () => models.delete(model));
       models.add(model);
       return model;
     },

@@ -1,37 +1,26 @@
 import {
   applyTrainingStep,
-  assertTrainingSupported,
   checkConvInput,
-  createOptimizerState,
-  DisposedError,
   formatShape,
   lossNames,
   NotSupportedError,
   paramShapes,
-  parseTrainingConfig,
-  restoreOptimizerState,
   ShapeError,
-  trainingStateOf,
   TrainingNotConfiguredError,
-  validateParams,
-  type Backend,
   type Batch,
   type BatchNormMode,
   type ConvResidualSpec,
   type GradientReport,
   type GradientResult,
   type LossName,
-  type OptimizerState,
   type ParamSet,
   type StepOptions,
   type StepResult,
   type Tensor,
-  type TrainingConfig,
-  type TrainingState,
 } from '@gradscope/core';
 import { compileConvModel, runningStatOutput } from './conv.js';
-import { paramArrays } from './params.js';
-import { SessionCache, type Feeds, type Fetched, type SessionOptions } from './session.js';
+import { OnnxModelBase } from './model-base.js';
+import type { Feeds, Fetched } from './session.js';
 import { oneHot } from './targets.js';
 import { names, type Purpose } from './train.js';
 
@@ -41,42 +30,14 @@ import { names, type Purpose } from './train.js';
  * mode moves the running statistics (PyTorch's momentum 0.1, unbiased variance); `forward` and `computeGradients`
  * never change the model. Gradients and optimizer updates cover the trainable tensors only.
  */
-export class OnnxConvModel {
-  readonly backend = 'onnx';
-  private params: Record<string, Float32Array>;
+export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> {
   private mode: BatchNormMode = 'train';
-  private readonly sessions = new SessionCache();
-  private config: TrainingConfig | undefined;
-  private state: OptimizerState = createOptimizerState();
-  private disposed = false;
-  /** Calls run one after another in call order, so a step sees the weights the previous one left. */
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private readonly owner: Pick<Backend, 'name' | 'supports'>,
-    readonly spec: ConvResidualSpec,
-    params: ParamSet,
-    private readonly sessionOptions: SessionOptions,
-    private readonly onDispose: () => void,
-  ) {
-    this.params = paramArrays(validateParams(spec, params));
-  }
 
   /** Like PyTorch's `module.train()` / `module.eval()`. */
   setBatchNormMode(mode: BatchNormMode): void {
     this.alive();
     if (mode !== 'train' && mode !== 'eval') throw new NotSupportedError('onnx', `BatchNorm mode ${JSON.stringify(mode)}`, 'expected train or eval');
     this.mode = mode;
-  }
-
-  private alive(): void {
-    if (this.disposed) throw new DisposedError('onnx model');
-  }
-
-  private serial<T>(f: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(f, f);
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   /** Compiles (once per purpose, loss, batch size and BatchNorm mode) and runs the graph. */
@@ -129,14 +90,6 @@ export class OnnxConvModel {
     return grads;
   }
 
-  configureTraining(config: TrainingConfig): void {
-    this.alive();
-    const parsed = parseTrainingConfig(config);
-    assertTrainingSupported(this.owner, parsed);
-    this.config = parsed;
-    this.state = createOptimizerState();
-  }
-
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     this.alive();
     const config = this.config;
@@ -161,47 +114,5 @@ export class OnnxConvModel {
       const report: GradientReport = { ...result, params: applied.params ?? {}, blockOutputGradNorms: Array.from(out[names.blockNorms]!.data) };
       return { ...result, report };
     });
-  }
-
-  /** Every tensor of `paramShapes` (running statistics included). */
-  async getParams(): Promise<ParamSet> {
-    this.alive();
-    const out: ParamSet = {};
-    for (const { name, shape } of paramShapes(this.spec)) out[name] = { shape, data: this.params[name]!.slice() };
-    return out;
-  }
-
-  async setParams(params: ParamSet): Promise<void> {
-    this.alive();
-    const next = paramArrays(validateParams(this.spec, params));
-    await this.serial(async () => {
-      this.params = next;
-    });
-  }
-
-  async getTrainingState(): Promise<TrainingState> {
-    this.alive();
-    return trainingStateOf(this.state);
-  }
-
-  async setTrainingState(state: TrainingState): Promise<void> {
-    this.alive();
-    const optimizer = restoreOptimizerState(this.spec, state);
-    await this.serial(async () => {
-      this.state = optimizer;
-    });
-  }
-
-  /** Sessions built so far (one per purpose, loss, batch size and BatchNorm mode used). */
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.onDispose();
-    await this.queue;
-    await this.sessions.releaseAll();
   }
 }
