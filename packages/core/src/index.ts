@@ -3,6 +3,7 @@ export * from './tensor.js';
 export * from './spec.js';
 export * from './conv-spec.js';
 export * from './conv-params.js';
+export * from './batchnorm-state.js';
 export * from './params.js';
 export * from './training.js';
 export * from './loss.js';

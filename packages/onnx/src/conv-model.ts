@@ -1,5 +1,6 @@
 import {
   applyTrainingStep,
+  BatchNormState,
   checkBatchesTracked,
   checkConvInput,
   formatShape,
@@ -34,43 +35,40 @@ import { names, type Purpose } from './train.js';
  * never change the model. Gradients and optimizer updates cover the trainable tensors only.
  */
 export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Model {
-  private mode: BatchNormMode = 'train';
-  private tracked = 0;
+  private readonly batchNorm = new BatchNormState(this.spec, 'onnx');
 
   /** Like PyTorch's `module.train()` / `module.eval()`. */
   setBatchNormMode(mode: BatchNormMode): void {
     this.alive();
-    if (mode !== 'train' && mode !== 'eval') throw new NotSupportedError('onnx', `BatchNorm mode ${JSON.stringify(mode)}`, 'expected train or eval');
-    this.mode = mode;
+    this.batchNorm.setMode(mode);
   }
 
   getBatchNormMode(): BatchNormMode {
-    return this.mode;
+    return this.batchNorm.mode;
   }
 
   /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
   get batchesTracked(): number {
-    return this.tracked;
+    return this.batchNorm.batchesTracked;
   }
 
   /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
   override async getTrainingState(): Promise<TrainingState> {
-    const state = await super.getTrainingState();
-    return this.spec.norm === 'batch' ? { ...state, batchesTracked: this.tracked } : state;
+    return this.batchNorm.addTo(await super.getTrainingState());
   }
 
   override async setTrainingState(state: TrainingState): Promise<void> {
     this.alive();
     const tracked = checkBatchesTracked(state);
     await super.setTrainingState(state);
-    if (tracked !== undefined && this.spec.norm === 'batch') this.tracked = tracked;
+    this.batchNorm.restore(tracked);
   }
 
   /** Compiles (once per purpose, loss, batch size and BatchNorm mode) and runs the graph. */
   private async run(purpose: Purpose, loss: LossName | undefined, batch: number, extra: Feeds): Promise<Fetched> {
     this.alive();
     // Without BatchNorm both modes compute the same graph.
-    const mode = this.spec.norm === 'batch' ? this.mode : 'eval';
+    const mode = this.spec.norm === 'batch' ? this.batchNorm.mode : 'eval';
     const build = (): Uint8Array => compileConvModel(this.spec, { purpose, batch, mode, ...(loss ? { loss } : {}) }).model;
     const session = await this.sessions.get(`${purpose}:${loss ?? '-'}:${batch}:${mode}`, build, this.sessionOptions);
     this.alive();
@@ -126,7 +124,6 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
       const out = await this.run(withReport ? 'report' : 'train', config.loss, n, feeds);
       const trainable: Record<string, Float32Array> = {};
       const grads: Record<string, Float32Array> = {};
-      if (this.spec.norm === 'batch' && this.mode === 'train') this.tracked++;
       for (const { name, trainable: t } of paramShapes(this.spec)) {
         const stat = out[runningStatOutput(name)];
         // The step's forward (BN train mode) moves the running statistics, as PyTorch's does.
@@ -135,6 +132,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
         trainable[name] = this.params[name]!;
         grads[name] = out[names.grad(name)]!.data;
       }
+      this.batchNorm.countStep();
       const applied = applyTrainingStep(config, this.state, trainable, grads, withReport);
       const result: StepResult = { step: this.state.step, loss: out[names.loss]!.data[0]!, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
       if (!withReport) return result;

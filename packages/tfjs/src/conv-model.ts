@@ -1,40 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  DisposedError,
-  NotSupportedError,
+  BatchNormState,
   ShapeError,
-  TrainingNotConfiguredError,
-  applyTrainingStep,
-  assertTrainingSupported,
-  batchNormModes,
   checkBatchesTracked,
   checkConvInput,
-  createOptimizerState,
   formatShape,
   l2Norm,
-  paramShapes,
-  restoreOptimizerState,
-  trainingStateOf,
-  validateParams,
   type Batch,
   type BatchNormMode,
   type ConvResidualSpec,
-  type GradientReport,
   type GradientResult,
   type LossName,
-  type Model,
-  type OptimizerState,
   type ParamSet,
-  type ParamShape,
   type StepOptions,
   type StepResult,
   type Tensor,
-  type TrainingConfig,
   type TrainingState,
 } from '@gradscope/core';
 import { BN_MOMENTUM, blockOutputShapes, checkBatchNormSizes, convForward, type BatchStats } from './conv.js';
-import { TFJS_BACKEND_NAME, activateDevice, type TfjsDevice } from './device.js';
-import { tfjsSupports } from './supports.js';
+import { TFJS_BACKEND_NAME, type TfjsDevice } from './device.js';
+import { TfjsModelBase, torchLayout } from './model-base.js';
 import { checkLabels, lossTensor } from './train.js';
 
 interface ConvPass {
@@ -52,59 +37,35 @@ interface ConvPass {
  * statistics and `trainStep` updates the running statistics (momentum 0.1, unbiased variance); `forward` and
  * `computeGradients` never change the model. In `eval` mode the running statistics are used.
  */
-export class TfjsConvModel implements Model {
-  readonly spec: ConvResidualSpec;
-  readonly backend = TFJS_BACKEND_NAME;
-  readonly device: TfjsDevice;
-  private readonly shapes: readonly ParamShape[];
-  private readonly trainable: readonly ParamShape[];
-  private readonly variables: Record<string, tf.Variable>;
-  private readonly onDispose: () => void;
-  private mode: BatchNormMode = 'train';
-  private tracked = 0;
-  private training?: { config: TrainingConfig; state: OptimizerState; host: Record<string, Float32Array> };
-  private disposed = false;
+export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
+  private readonly batchNorm: BatchNormState;
 
   /** Use `TfjsBackend.createModel`: `params` must already be validated against the spec. */
   constructor(spec: ConvResidualSpec, params: ParamSet, device: TfjsDevice, onDispose: () => void) {
-    this.spec = spec;
-    this.device = device;
-    this.onDispose = onDispose;
-    this.shapes = paramShapes(spec);
-    this.trainable = this.shapes.filter((p) => p.trainable !== false);
-    this.variables = {};
-    for (const { name, shape, trainable } of this.shapes) {
-      const data = params[name]!.data.slice();
-      this.variables[name] = tf.tidy(() => tf.variable(tf.tensor(data, [...shape]), trainable !== false, undefined, 'float32'));
-    }
+    super(spec, params, device, onDispose, torchLayout);
+    this.batchNorm = new BatchNormState(spec, TFJS_BACKEND_NAME);
   }
 
   /** Like `module.train()` / `module.eval()` in PyTorch. */
   setBatchNormMode(mode: BatchNormMode): void {
     this.assertLive();
-    if (!batchNormModes.includes(mode)) throw new NotSupportedError(TFJS_BACKEND_NAME, `BatchNorm mode ${JSON.stringify(mode)}`, 'expected train or eval');
-    this.mode = mode;
+    this.batchNorm.setMode(mode);
   }
 
   getBatchNormMode(): BatchNormMode {
-    return this.mode;
+    return this.batchNorm.mode;
   }
 
   /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
   get batchesTracked(): number {
-    return this.tracked;
+    return this.batchNorm.batchesTracked;
   }
 
   async forward(input: Tensor): Promise<Tensor> {
     await this.ready();
     const batch = checkConvInput(this.spec, input);
-    checkBatchNormSizes(this.spec, batch, this.mode);
-    const out = tf.tidy(() => convForward(this.spec, this.variables, this.inputTensor(input), this.mode).output);
-    try {
-      return { shape: [batch, this.spec.outputSize], data: (await out.data()) as Float32Array };
-    } finally {
-      out.dispose();
-    }
+    checkBatchNormSizes(this.spec, batch, this.batchNorm.mode);
+    return this.download(batch, () => convForward(this.spec, this.variables, this.inputTensor(input), this.batchNorm.mode).output);
   }
 
   async computeGradients(batch: Batch, loss: LossName): Promise<GradientResult> {
@@ -116,85 +77,30 @@ export class TfjsConvModel implements Model {
     return { output: { shape: [n, this.spec.outputSize], data: pass.output! }, loss: pass.loss, grads, blockOutputGradNorms: pass.blockOutputGradNorms! };
   }
 
-  configureTraining(config: TrainingConfig): void {
-    this.assertLive();
-    assertTrainingSupported({ name: TFJS_BACKEND_NAME, supports: tfjsSupports }, config);
-    this.training = { config, state: createOptimizerState(), host: this.downloadTrainable() };
-  }
-
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     await this.ready();
-    const training = this.training;
-    if (!training) throw new TrainingNotConfiguredError(TFJS_BACKEND_NAME, 'trainStep');
+    const training = this.configured();
     this.checkBatch(batch, training.config.loss);
     const monitor = options.report === true;
-    const pass = await this.pass(batch, training.config.loss, monitor, false, this.mode === 'train' && this.spec.norm === 'batch');
-    const step = training.state.step + 1;
-    const grads: Record<string, Float32Array> = {};
-    this.trainable.forEach(({ name }, i) => (grads[name] = pass.grads[i]!));
-    const applied = applyTrainingStep(training.config, training.state, training.host, grads, monitor);
-    tf.tidy(() => {
-      for (const { name, shape } of this.trainable) this.variables[name]!.assign(tf.tensor(training.host[name]!.slice(), [...shape]));
-    });
-    const result = { step, loss: pass.loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
-    if (!monitor) return result;
-    const report: GradientReport = { ...result, params: applied.params!, blockOutputGradNorms: pass.blockOutputGradNorms! };
-    return { ...result, report };
-  }
-
-  /** Every tensor of `paramShapes` (running statistics included). */
-  async getParams(): Promise<ParamSet> {
-    await this.ready();
-    const out: ParamSet = {};
-    for (const { name, shape } of this.shapes) out[name] = { shape: [...shape], data: (this.variables[name]!.dataSync() as Float32Array).slice() };
-    return out;
-  }
-
-  async setParams(params: ParamSet): Promise<void> {
-    await this.ready();
-    const ordered = validateParams(this.spec, params);
-    tf.tidy(() => {
-      for (const { name, shape } of this.shapes) this.variables[name]!.assign(tf.tensor(ordered[name]!.data.slice(), [...shape]));
-    });
-    if (this.training) this.training.host = this.downloadTrainable();
+    const pass = await this.pass(batch, training.config.loss, monitor, false, this.batchNorm.updatesRunningStats);
+    return this.applyStep(training, pass.loss, pass.grads, monitor, monitor ? { blockOutputGradNorms: pass.blockOutputGradNorms! } : undefined);
   }
 
   /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
-  async getTrainingState(): Promise<TrainingState> {
-    this.assertLive();
-    const state = trainingStateOf(this.training?.state ?? createOptimizerState());
-    return this.spec.norm === 'batch' ? { ...state, batchesTracked: this.tracked } : state;
+  override async getTrainingState(): Promise<TrainingState> {
+    return this.batchNorm.addTo(await super.getTrainingState());
   }
 
-  async setTrainingState(state: TrainingState): Promise<void> {
-    this.assertLive();
-    if (!this.training) throw new TrainingNotConfiguredError(TFJS_BACKEND_NAME, 'setTrainingState');
+  override async setTrainingState(state: TrainingState): Promise<void> {
     const tracked = checkBatchesTracked(state);
-    this.training.state = restoreOptimizerState(this.spec, state);
-    if (tracked !== undefined && this.spec.norm === 'batch') this.tracked = tracked;
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const v of Object.values(this.variables)) v.dispose();
-    this.training = undefined;
-    this.onDispose();
+    await super.setTrainingState(state);
+    this.batchNorm.restore(tracked);
   }
 
   /** The variables by PyTorch name, in PyTorch layout (for export; do not dispose). */
   weights(): Readonly<Record<string, tf.Variable>> {
     this.assertLive();
     return this.variables;
-  }
-
-  private assertLive(): void {
-    if (this.disposed) throw new DisposedError('tfjs model (residual conv)');
-  }
-
-  private async ready(): Promise<void> {
-    this.assertLive();
-    await activateDevice(this.device);
   }
 
   private inputTensor(input: Tensor): tf.Tensor4D {
@@ -208,7 +114,7 @@ export class TfjsConvModel implements Model {
     const ok = t.shape.length === want.length && t.shape.every((d, i) => d === want[i]) && t.data.length === want.reduce((a, b) => a * b, 1);
     if (!ok) throw new ShapeError(`target: ${loss} expects shape ${formatShape(want)}, got ${formatShape(t.shape)}`);
     checkLabels(loss, t, this.spec.outputSize);
-    checkBatchNormSizes(this.spec, n, this.mode);
+    checkBatchNormSizes(this.spec, n, this.batchNorm.mode);
     return n;
   }
 
@@ -232,7 +138,7 @@ export class TfjsConvModel implements Model {
         const probes = monitor ? blockOutputShapes(this.spec, batch.input.shape[0]!).map((s) => tf.zeros(s)) : [];
         const weights = this.trainable.map(({ name }) => this.variables[name]!);
         const lossOf = (): tf.Scalar => {
-          const trace = convForward(this.spec, this.variables, x, this.mode, probes);
+          const trace = convForward(this.spec, this.variables, x, this.batchNorm.mode, probes);
           if (wantOutput) output = keep(trace.output);
           if (updateStats) stats = trace.batchStats.map((s) => ({ name: s.name, mean: keep(s.mean), varUnbiased: keep(s.varUnbiased) }));
           return lossTensor(loss, trace.output, target);
@@ -263,13 +169,6 @@ export class TfjsConvModel implements Model {
         variance.assign(tf.add(tf.mul(variance, 1 - BN_MOMENTUM), tf.mul(s.varUnbiased, BN_MOMENTUM)));
       }
     });
-    this.tracked++;
-  }
-
-  private downloadTrainable(): Record<string, Float32Array> {
-    const host: Record<string, Float32Array> = {};
-    // A copy: on the cpu backend dataSync returns the tensor's own array, and the optimizer updates host arrays in place.
-    for (const { name } of this.trainable) host[name] = (this.variables[name]!.dataSync() as Float32Array).slice();
-    return host;
+    this.batchNorm.countStep();
   }
 }

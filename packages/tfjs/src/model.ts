@@ -1,37 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  DisposedError,
-  ParamError,
-  TrainingNotConfiguredError,
-  applyTrainingStep,
-  assertTrainingSupported,
   checkBatch,
   checkInput,
-  createOptimizerState,
   l2Norm,
-  paramShapes,
-  validateParams,
   type ArchitectureNorms,
   type Batch,
-  type GradientReport,
   type GradientResult,
   type LossName,
-  type Model,
   type NetworkSpec,
-  type OptimizerState,
   type ParamSet,
-  type ParamShape,
   type StepOptions,
   type StepResult,
   type Tensor,
-  type TrainingConfig,
-  type TrainingState,
 } from '@gradscope/core';
-import { TFJS_BACKEND_NAME, activateDevice, type TfjsDevice } from './device.js';
-import { tfjsShape, toTfjsLayout, toTorchLayout } from './params.js';
+import type { TfjsDevice } from './device.js';
+import { TfjsModelBase } from './model-base.js';
+import { toTfjsLayout, toTorchLayout } from './params.js';
 import { recurrentForward, recurrentProbeCount, recurrentProbeGrid } from './recurrent.js';
 import { deadUnitFractions, residualForward } from './residual.js';
-import { tfjsSupports } from './supports.js';
 import { checkLabels, lossTensor } from './train.js';
 
 /** What one forward + backward pass brings back to the host. Gradients are in tfjs layout, in `state_dict` order. */
@@ -42,40 +28,17 @@ interface PassResult {
   readonly norms?: ArchitectureNorms;
 }
 
-/** A spec realized on tfjs: weights are tf variables in tfjs layout under their PyTorch names. */
-export class TfjsModel implements Model {
-  readonly spec: NetworkSpec;
-  readonly backend = TFJS_BACKEND_NAME;
-  readonly device: TfjsDevice;
-  private readonly shapes: readonly ParamShape[];
-  private readonly variables: Record<string, tf.Variable>;
-  private readonly onDispose: () => void;
-  private training?: { config: TrainingConfig; state: OptimizerState; host: Record<string, Float32Array> };
-  private disposed = false;
-
+/** A dense residual or recurrent spec realized on tfjs: weights are tf variables in tfjs layout under their PyTorch names. */
+export class TfjsModel extends TfjsModelBase<NetworkSpec> {
   /** Use `TfjsBackend.createModel`: `params` must already be validated against the spec. */
   constructor(spec: NetworkSpec, params: ParamSet, device: TfjsDevice, onDispose: () => void) {
-    this.spec = spec;
-    this.device = device;
-    this.onDispose = onDispose;
-    this.shapes = paramShapes(spec);
-    this.variables = {};
-    for (const { name } of this.shapes) {
-      const t = toTfjsLayout(params[name]!);
-      // tidy frees the initial tensor's handle; the variable keeps the data (tidy never disposes variables).
-      this.variables[name] = tf.tidy(() => tf.variable(tf.tensor(t.data, [...t.shape]), true, undefined, 'float32'));
-    }
+    super(spec, params, device, onDispose, { toRuntime: toTfjsLayout, toTorch: toTorchLayout });
   }
 
   async forward(input: Tensor): Promise<Tensor> {
     await this.ready();
     const { batch } = checkInput(this.spec, input);
-    const out = tf.tidy(() => this.run(tf.tensor(input.data, [...input.shape])).output);
-    try {
-      return { shape: [batch, this.spec.outputSize], data: (await out.data()) as Float32Array };
-    } finally {
-      out.dispose();
-    }
+    return this.download(batch, () => this.run(tf.tensor(input.data, [...input.shape])).output);
   }
 
   async computeGradients(batch: Batch, loss: LossName): Promise<GradientResult> {
@@ -87,97 +50,13 @@ export class TfjsModel implements Model {
     return { output: { shape: [batch.input.shape[0]!, this.spec.outputSize], data: pass.output! }, loss: pass.loss, grads, ...pass.norms };
   }
 
-  configureTraining(config: TrainingConfig): void {
-    this.assertLive();
-    assertTrainingSupported({ name: TFJS_BACKEND_NAME, supports: tfjsSupports }, config);
-    this.training = { config, state: createOptimizerState(), host: this.downloadSync() };
-  }
-
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     await this.ready();
-    const training = this.training;
-    if (!training) throw new TrainingNotConfiguredError(TFJS_BACKEND_NAME, 'trainStep');
+    const training = this.configured();
     this.checkBatch(batch, training.config.loss);
     const monitor = options.report === true;
     const pass = await this.pass(batch, training.config.loss, monitor, false);
-    const step = training.state.step + 1;
-    const grads: Record<string, Float32Array> = {};
-    this.shapes.forEach(({ name }, i) => (grads[name] = pass.grads[i]!));
-    // Clip -> schedule -> optimizer on the host (measured faster than doing it in tf ops on wasm; see README).
-    const applied = applyTrainingStep(training.config, training.state, training.host, grads, monitor);
-    this.upload(training.host);
-    const result = { step, loss: pass.loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
-    if (!monitor) return result;
-    const report: GradientReport = { ...result, params: applied.params!, ...pass.norms };
-    return { ...result, report };
-  }
-
-  async getParams(): Promise<ParamSet> {
-    await this.ready();
-    const host = this.downloadSync();
-    const out: ParamSet = {};
-    for (const { name, shape } of this.shapes) out[name] = toTorchLayout(host[name]!, shape);
-    return out;
-  }
-
-  async setParams(params: ParamSet): Promise<void> {
-    await this.ready();
-    const ordered = validateParams(this.spec, params);
-    const host: Record<string, Float32Array> = {};
-    for (const { name } of this.shapes) host[name] = toTfjsLayout(ordered[name]!).data;
-    this.upload(host);
-    if (this.training) this.training.host = host;
-  }
-
-  async getTrainingState(): Promise<TrainingState> {
-    this.assertLive();
-    const state = this.training?.state ?? createOptimizerState();
-    const slots: OptimizerState['slots'] = {};
-    for (const [slot, bufs] of Object.entries(state.slots)) {
-      slots[slot] = {};
-      for (const { name, shape } of this.shapes) {
-        const b = bufs[name];
-        if (b) slots[slot][name] = toTorchLayout(Float32Array.from(b), shape).data;
-      }
-    }
-    return { step: state.step, optimizer: { step: state.step, slots } };
-  }
-
-  async setTrainingState(state: TrainingState): Promise<void> {
-    this.assertLive();
-    if (!this.training) throw new TrainingNotConfiguredError(TFJS_BACKEND_NAME, 'setTrainingState');
-    const known = new Map(this.shapes.map((s) => [s.name, s.shape]));
-    const slots: OptimizerState['slots'] = {};
-    const unexpected: string[] = [];
-    const wrongShape: { name: string; expected: readonly number[]; actual: readonly number[] }[] = [];
-    for (const [slot, bufs] of Object.entries(state.optimizer.slots)) {
-      slots[slot] = {};
-      for (const [name, data] of Object.entries(bufs)) {
-        const shape = known.get(name);
-        if (!shape) unexpected.push(`${slot}.${name}`);
-        else if (data.length !== shape.reduce((a, b) => a * b, 1)) wrongShape.push({ name: `${slot}.${name}`, expected: shape, actual: [data.length] });
-        else slots[slot][name] = toTfjsLayout({ shape, data: Float32Array.from(data) }).data;
-      }
-    }
-    if (unexpected.length || wrongShape.length) throw new ParamError([], unexpected, wrongShape, 'optimizer state');
-    this.training.state = { step: state.step, slots };
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const v of Object.values(this.variables)) v.dispose();
-    this.training = undefined;
-    this.onDispose();
-  }
-
-  private assertLive(): void {
-    if (this.disposed) throw new DisposedError(`tfjs model (${this.spec.kind})`);
-  }
-
-  private async ready(): Promise<void> {
-    this.assertLive();
-    await activateDevice(this.device);
+    return this.applyStep(training, pass.loss, pass.grads, monitor, pass.norms);
   }
 
   private checkBatch(batch: Batch, loss: LossName): void {
@@ -259,19 +138,6 @@ export class TfjsModel implements Model {
       const owned = result ? [result.value, ...result.weightGrads, result.probeGrad, result.inputGrad] : [];
       tf.dispose([...owned.filter((t) => t !== undefined), ...kept]);
     }
-  }
-
-  private downloadSync(): Record<string, Float32Array> {
-    const host: Record<string, Float32Array> = {};
-    // A copy: on the cpu backend dataSync returns the tensor's own array, and the optimizer updates host arrays in place.
-    for (const { name } of this.shapes) host[name] = (this.variables[name]!.dataSync() as Float32Array).slice();
-    return host;
-  }
-
-  private upload(host: Record<string, Float32Array>): void {
-    tf.tidy(() => {
-      for (const { name, shape } of this.shapes) this.variables[name]!.assign(tf.tensor(host[name]!.slice(), tfjsShape(shape)));
-    });
   }
 }
 

@@ -1,39 +1,30 @@
 import {
   applyTrainingStep,
-  assertTrainingSupported,
+  BatchNormState,
   checkBatchesTracked,
   checkConvInput,
   computeLoss,
-  createOptimizerState,
-  DisposedError,
   formatShape,
   lossNames,
   NotSupportedError,
   paramShapes,
-  parseTrainingConfig,
   ShapeError,
-  TrainingNotConfiguredError,
-  validateParams,
-  type Backend,
   type Batch,
   type BatchNormMode,
   type ConvResidualSpec,
   type GradientReport,
   type GradientResult,
   type LossName,
-  type Model,
-  type OptimizerState,
   type ParamSet,
   type StepOptions,
   type StepResult,
   type Tensor,
-  type TrainingConfig,
   type TrainingState,
 } from '@gradscope/core';
 import { convBackward, convForward, updateConvRunningStats, type ConvProbes, type ConvTape } from './conv-net.js';
+import { ReferenceModelBase } from './model-base.js';
 import type { AnyBatch, AnyTensor } from './network.js';
 import type { Params64, Tensor64 } from './params64.js';
-import { exportTrainingState, importTrainingState } from './train.js';
 
 /** Loss, trainable-parameter gradients and per-block gradient norms in float64. */
 export interface ConvGradientResult64 {
@@ -60,38 +51,22 @@ function checkTarget(spec: ConvResidualSpec, target: AnyTensor, batch: number, l
  * unbiased variance) and `batchesTracked`; `forward` and `computeGradients` never change the model. Gradients and
  * optimizer updates cover the trainable tensors only, never `running_mean` / `running_var`.
  */
-export class ReferenceConvModel implements Model {
-  readonly backend = 'reference';
-  private params: Params64;
-  private mode: BatchNormMode = 'train';
-  private tracked = 0;
-  private config: TrainingConfig | undefined;
-  private state: OptimizerState = createOptimizerState();
-  private disposed = false;
-
-  constructor(
-    private readonly owner: Pick<Backend, 'name' | 'supports'>,
-    readonly spec: ConvResidualSpec,
-    params: ParamSet,
-    private readonly onDispose: () => void,
-  ) {
-    this.params = this.widen(params);
-  }
+export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
+  private readonly batchNorm = new BatchNormState(this.spec, this.owner.name);
 
   /** Like `module.train()` / `module.eval()` in PyTorch. */
   setBatchNormMode(mode: BatchNormMode): void {
     this.guard();
-    if (mode !== 'train' && mode !== 'eval') throw new NotSupportedError(this.owner.name, `BatchNorm mode ${JSON.stringify(mode)}`, 'expected train or eval');
-    this.mode = mode;
+    this.batchNorm.setMode(mode);
   }
 
   getBatchNormMode(): BatchNormMode {
-    return this.mode;
+    return this.batchNorm.mode;
   }
 
   /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
   get batchesTracked(): number {
-    return this.tracked;
+    return this.batchNorm.batchesTracked;
   }
 
   async forward(input: Tensor): Promise<Tensor> {
@@ -124,22 +99,12 @@ export class ReferenceConvModel implements Model {
     return computeLoss(loss, this.run(batch.input, probes).output, batch.target.data, n).loss;
   }
 
-  configureTraining(config: TrainingConfig): void {
-    this.guard();
-    const parsed = parseTrainingConfig(config);
-    assertTrainingSupported(this.owner, parsed);
-    this.config = parsed;
-    this.state = createOptimizerState();
-  }
-
   async trainStep(batch: AnyBatch, options?: StepOptions): Promise<StepResult> {
     this.guard();
-    if (!this.config) throw new TrainingNotConfiguredError('reference', 'trainStep');
-    const { result, tape } = this.gradients(batch, this.config.loss);
-    if (this.mode === 'train') {
-      updateConvRunningStats(this.spec, this.params, tape);
-      if (this.spec.norm === 'batch') this.tracked++;
-    }
+    const config = this.configured('trainStep');
+    const { result, tape } = this.gradients(batch, config.loss);
+    if (this.batchNorm.updatesRunningStats) updateConvRunningStats(this.spec, this.params, tape);
+    this.batchNorm.countStep();
     const trainable: Params64 = {};
     const grads: Params64 = {};
     for (const name of Object.keys(result.grads)) {
@@ -147,68 +112,27 @@ export class ReferenceConvModel implements Model {
       grads[name] = result.grads[name]!.data;
     }
     const withReport = options?.report ?? false;
-    const applied = applyTrainingStep(this.config, this.state, trainable, grads, withReport);
+    const applied = applyTrainingStep(config, this.state, trainable, grads, withReport);
     const base = { step: this.state.step, loss: result.loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
     if (!withReport) return base;
     const report: GradientReport = { ...base, params: applied.params ?? {}, blockOutputGradNorms: result.blockOutputGradNorms };
     return { ...base, report };
   }
 
-  /** Every tensor of `paramShapes` (running statistics included), rounded to float32. */
-  async getParams(): Promise<ParamSet> {
-    this.guard();
-    const out: ParamSet = {};
-    for (const p of paramShapes(this.spec)) out[p.name] = { shape: [...p.shape], data: Float32Array.from(this.params[p.name]!) };
-    return out;
-  }
-
-  async getParams64(): Promise<Record<string, Tensor64>> {
-    this.guard();
-    const out: Record<string, Tensor64> = {};
-    for (const p of paramShapes(this.spec)) out[p.name] = { shape: [...p.shape], data: this.params[p.name]!.slice() };
-    return out;
-  }
-
-  async setParams(params: ParamSet): Promise<void> {
-    this.guard();
-    this.params = this.widen(params);
-  }
-
-  async setParams64(params: Record<string, AnyTensor>): Promise<void> {
-    this.guard();
-    this.params = this.widen(params);
-  }
-
   /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
-  async getTrainingState(): Promise<TrainingState> {
-    this.guard();
-    const state = exportTrainingState(this.state);
-    return this.spec.norm === 'batch' ? { ...state, batchesTracked: this.tracked } : state;
+  override async getTrainingState(): Promise<TrainingState> {
+    return this.batchNorm.addTo(await super.getTrainingState());
   }
 
-  async setTrainingState(state: TrainingState): Promise<void> {
-    this.guard();
+  override async setTrainingState(state: TrainingState): Promise<void> {
     const tracked = checkBatchesTracked(state);
-    this.state = importTrainingState(this.spec, state);
-    if (tracked !== undefined && this.spec.norm === 'batch') this.tracked = tracked;
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.onDispose();
-  }
-
-  private widen(params: Record<string, AnyTensor>): Params64 {
-    const ordered = validateParams(this.spec, params as ParamSet);
-    const out: Params64 = {};
-    for (const [name, t] of Object.entries(ordered)) out[name] = Float64Array.from(t.data);
-    return out;
+    await super.setTrainingState(state);
+    this.batchNorm.restore(tracked);
   }
 
   private run(input: AnyTensor, probes?: ConvProbes): ConvTape {
     const n = checkConvInput(this.spec, input);
-    return convForward(this.spec, this.params, Float64Array.from(input.data), n, this.mode, probes);
+    return convForward(this.spec, this.params, Float64Array.from(input.data), n, this.batchNorm.mode, probes);
   }
 
   private gradients(batch: AnyBatch, loss: LossName): { result: ConvGradientResult64; tape: ConvTape } {
@@ -223,9 +147,5 @@ export class ReferenceConvModel implements Model {
     const grads: Record<string, Tensor64> = {};
     for (const p of paramShapes(this.spec)) if (p.trainable !== false) grads[p.name] = { shape: [...p.shape], data: all[p.name]! };
     return { result: { output: { shape: [n, this.spec.outputSize], data: tape.output }, loss: value.loss, grads, blockOutputGradNorms }, tape };
-  }
-
-  private guard(): void {
-    if (this.disposed) throw new DisposedError('reference model');
   }
 }

@@ -1,4 +1,4 @@
-import { paramShapes, validateParams, type NetworkSpec, type NumericArray, type ParamSet } from '@gradscope/core';
+import { paramShapes, validateParams, type ModelSpec, type NumericArray, type ParamSet } from '@gradscope/core';
 
 /** Parameters in float64 under their PyTorch names and layouts (shapes follow from the spec). */
 export type Params64 = Record<string, Float64Array>;
@@ -10,7 +10,7 @@ export interface Tensor64 {
 }
 
 /** Validates a parameter set against the spec (`ParamError` lists every problem) and widens it to float64. */
-export function toParams64(spec: NetworkSpec, params: Record<string, { readonly shape: readonly number[]; readonly data: NumericArray }>): Params64 {
+export function toParams64(spec: ModelSpec, params: Record<string, { readonly shape: readonly number[]; readonly data: NumericArray }>): Params64 {
   const ordered = validateParams(spec, params as ParamSet);
   const out: Params64 = {};
   for (const [name, t] of Object.entries(ordered)) out[name] = Float64Array.from(t.data);
@@ -18,21 +18,21 @@ export function toParams64(spec: NetworkSpec, params: Record<string, { readonly 
 }
 
 /** Zero-filled arrays for every parameter of the spec, in `state_dict` order. */
-export function zerosLike(spec: NetworkSpec): Params64 {
+export function zerosLike(spec: ModelSpec): Params64 {
   const out: Params64 = {};
   for (const p of paramShapes(spec)) out[p.name] = new Float64Array(p.shape.reduce((n, d) => n * d, 1));
   return out;
 }
 
 /** Float64 arrays with the spec's shapes attached. */
-export function withShapes(spec: NetworkSpec, arrays: Params64): Record<string, Tensor64> {
+export function withShapes(spec: ModelSpec, arrays: Params64): Record<string, Tensor64> {
   const out: Record<string, Tensor64> = {};
   for (const p of paramShapes(spec)) out[p.name] = { shape: [...p.shape], data: arrays[p.name]! };
   return out;
 }
 
 /** Rounds float64 arrays to the float32 `ParamSet` contract (copies). */
-export function toParamSet(spec: NetworkSpec, arrays: Params64): ParamSet {
+export function toParamSet(spec: ModelSpec, arrays: Params64): ParamSet {
   const out: ParamSet = {};
   for (const p of paramShapes(spec)) out[p.name] = { shape: [...p.shape], data: Float32Array.from(arrays[p.name]!) };
   return out;
