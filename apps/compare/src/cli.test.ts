@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { initParams, parseSpec, type GradientResult, type ParamSet } from '@gradscope/core';
+import { initParams, parseModelSpec, parseSpec, type GradientResult, type ParamSet } from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { parseTensorJson } from './io.js';
 
@@ -14,7 +14,8 @@ const example = (name: string): string => join(appDir, 'examples', name);
 const tmp = mkdtempSync(join(tmpdir(), 'gradscope-cli-'));
 
 function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  // every gradient of a ResNet-20 as JSON is a few MB
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -77,6 +78,52 @@ describe('gradscope probe', () => {
     expect(out['cellGradNormsPerTimestep']).toEqual(ref.cellGradNorms![1]);
     expect(out['inputGradNormsPerTimestep']).toEqual(ref.inputGradNorms);
     expect((out['grads'] as Record<string, unknown>)['lstm.weight_hh_l1']).toEqual({ shape: [24, 6], data: values(ref.grads['lstm.weight_hh_l1']!) });
+  });
+});
+
+describe('gradscope probe on conv specs', () => {
+  const conv = (file: string, ...rest: string[]) =>
+    run('probe', '--spec', file, '--input', example('conv-input.json'), '--target', example('conv-target.json'), '--loss', 'crossEntropy', ...rest);
+
+  it('expands a preset and prints one gradient norm per BasicBlock, equal to the reference backend', async () => {
+    const presetSpec = { kind: 'residual', variant: 'conv', preset: 'resnet20', inputChannels: 1, inputSize: 8, outputSize: 4 };
+    const file = join(tmp, 'resnet20.json');
+    writeFileSync(file, JSON.stringify(presetSpec));
+    const r = conv(file, '--backend', 'reference');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { loss: number; blockOutputGradNorms: number[]; grads: Record<string, unknown> };
+    expect(out.blockOutputGradNorms).toHaveLength(9);
+    expect(Object.keys(out.grads)).toContain('layer3.2.bn2.weight');
+    const spec = parseModelSpec(presetSpec);
+    const backend = createReferenceBackend();
+    const model = await backend.createModel(spec, initParams(spec, { seed: 0 }));
+    const batch = {
+      input: parseTensorJson(JSON.parse(readFileSync(example('conv-input.json'), 'utf8')), 'input'),
+      target: parseTensorJson(JSON.parse(readFileSync(example('conv-target.json'), 'utf8')), 'target'),
+    };
+    const ref = await model.computeGradients(batch, 'crossEntropy');
+    await backend.dispose();
+    expect(out.loss).toBe(ref.loss);
+    expect(out.blockOutputGradNorms).toEqual(ref.blockOutputGradNorms);
+  });
+
+  it('brain: the NotSupportedError message, no stack trace', () => {
+    const r = conv(example('conv-small.json'), '--backend', 'brain');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('gradscope: error: brain backend does not support residual variant "conv"\n');
+  });
+
+  it('a bad conv spec: every JSON path and the allowed values', () => {
+    const file = join(tmp, 'bad-conv.json');
+    writeFileSync(file, JSON.stringify({ kind: 'residual', variant: 'conv', preset: 'resnet21', stem: 'cifar10', stages: [{ blocks: 0, channels: 4 }] }));
+    const r = conv(file, '--backend', 'reference');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('invalid spec "');
+    expect(r.stderr).toContain('  - preset: expected one of resnet20|resnet32|resnet56|resnet18|resnet34, got "resnet21"');
+    expect(r.stderr).toContain('  - stem: ');
+    expect(r.stderr).toContain('  - stages[0].blocks: ');
+    expectNoStack(r.stderr);
   });
 });
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { initParams, parseSpec, relativeError, saveParams } from '@gradscope/core';
+import { initParams, parseModelSpec, parseSpec, relativeError, saveParams, type Model } from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { importAdapterExport } from './backends.js';
 
@@ -68,6 +68,31 @@ describe('gradscope export', () => {
     const got = result['output']!.data as Float32Array;
     await session.release();
     expect(relativeError(got, await referenceOutput())).toBeLessThan(1e-5);
+  });
+
+  const convTitle = 'exports a conv spec (a ResNet with BatchNorm) as ONNX that computes what the reference computes in eval mode';
+  it.skipIf(!onnxExport)(onnxExport ? convTitle : `${convTitle} (skipped: @gradscope/onnx exports no exportOnnx on this branch)`, async () => {
+    const convFile = join(appDir, 'examples', 'conv-small.json');
+    const conv = parseModelSpec(JSON.parse(readFileSync(convFile, 'utf8')));
+    const convParams = initParams(conv, { seed: 4 });
+    convParams['layer2.0.bn1.running_var']!.data.fill(2.5); // running statistics that eval mode must use
+    const convWeights = join(tmp, 'conv.safetensors');
+    writeFileSync(convWeights, saveParams(convParams, 'safetensors'));
+    const out = join(tmp, 'conv-onnx');
+    const r = run('--spec', convFile, '--weights', convWeights, '--to', 'onnx', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const images = { shape: [2, 1, 8, 8], data: Float32Array.from({ length: 128 }, (_, i) => Math.cos(0.3 * i)) };
+    const session = await ort.InferenceSession.create(readFileSync(join(out, 'model.onnx')));
+    const result = await session.run({ input: new ort.Tensor('float32', images.data, images.shape) });
+    const got = result['output']!.data as Float32Array;
+    await session.release();
+    const backend = createReferenceBackend();
+    const model: Model = await backend.createModel(conv, convParams);
+    model.setBatchNormMode?.('eval');
+    const want = await model.forward(images);
+    await backend.dispose();
+    expect(relativeError(got, want.data)).toBeLessThan(1e-5);
   });
 
   it('names a weights file that does not fit the spec, and an output folder it cannot create', () => {

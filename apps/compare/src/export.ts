@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { NetworkSpec, ParamSet } from '@gradscope/core';
+import type { ModelSpec, ParamSet } from '@gradscope/core';
 import { readParamsFile, writeFileAtomic } from '@gradscope/core/node';
 import { createBackend, importAdapterExport } from './backends.js';
 import { systemReason } from './cli-errors.js';
@@ -18,19 +18,19 @@ export interface ExportCommandOptions {
   out: string;
 }
 
-type Exporter = (spec: NetworkSpec, params: ParamSet, out: string) => Promise<string[]>;
+type Exporter = (spec: ModelSpec, params: ParamSet, out: string) => Promise<string[]>;
 
 /** Each format is written by its adapter's own exporter, imported only when asked for. */
 const exporters: Record<ExportTarget, Exporter> = {
   async onnx(spec, params, out) {
-    const exportOnnx = (await importAdapterExport('onnx', '@gradscope/onnx', 'exportOnnx')) as (s: NetworkSpec, p: ParamSet) => Uint8Array;
+    const exportOnnx = (await importAdapterExport('onnx', '@gradscope/onnx', 'exportOnnx')) as (s: ModelSpec, p: ParamSet) => Uint8Array;
     const bytes = exportOnnx(spec, params);
     const file = join(out, 'model.onnx');
     await writeFileAtomic(file, bytes);
     return [file];
   },
   async tfjs(spec, params, out) {
-    const toLayersModel = (await importAdapterExport('tfjs', '@gradscope/tfjs', 'toLayersModel')) as (s: NetworkSpec, p: ParamSet) => { dispose(): void };
+    const toLayersModel = (await importAdapterExport('tfjs', '@gradscope/tfjs', 'toLayersModel')) as (s: ModelSpec, p: ParamSet) => { dispose(): void };
     const saveLayersModel = (await importAdapterExport('tfjs', '@gradscope/tfjs', 'saveLayersModel')) as (
       m: unknown,
       dir: string,

@@ -23,8 +23,9 @@ interface Probe {
   backend: string;
 }
 
-function probe(backend: string, spec: string, input: string, target: string): Probe {
-  const r = spawnSync(process.execPath, [cli, 'probe', '--backend', backend, '--spec', example(spec), '--input', example(input), '--target', example(target)], { encoding: 'utf8', timeout: 120_000 });
+function probe(backend: string, spec: string, input: string, target: string, loss: string): Probe {
+  const args = ['probe', '--backend', backend, '--spec', example(spec), '--input', example(input), '--target', example(target), '--loss', loss];
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout) as Probe;
@@ -36,18 +37,20 @@ function worstPerValue(actual: readonly number[], reference: readonly number[]):
   return Math.max(...reference.map((r, i) => Math.abs(actual[i]! - r) / Math.abs(r)));
 }
 
+// brain.js has no convolution or BatchNorm layer: it declares no conv variant (cli.test.ts checks its message).
 const cases = [
-  { name: 'residual sigmoid net', spec: 'residual-sigmoid.json', input: 'residual-input.json', target: 'residual-target.json' },
-  { name: 'stacked LSTM', spec: 'lstm.json', input: 'lstm-input.json', target: 'lstm-target.json' },
+  { name: 'residual sigmoid net', spec: 'residual-sigmoid.json', input: 'residual-input.json', target: 'residual-target.json', loss: 'mse', backends: ['tfjs', 'onnx', 'brain'] },
+  { name: 'stacked LSTM', spec: 'lstm.json', input: 'lstm-input.json', target: 'lstm-target.json', loss: 'mse', backends: ['tfjs', 'onnx', 'brain'] },
+  { name: 'conv ResNet (BatchNorm, projection shortcut)', spec: 'conv-small.json', input: 'conv-input.json', target: 'conv-target.json', loss: 'crossEntropy', backends: ['tfjs', 'onnx'] },
 ];
 
-describe.each(cases)('gradscope probe on $name: every backend agrees with --backend reference', ({ spec, input, target }) => {
+describe.each(cases)('gradscope probe on $name: every backend agrees with --backend reference', ({ spec, input, target, loss, backends }) => {
   let reference: Probe;
   beforeAll(() => {
-    reference = probe('reference', spec, input, target);
+    reference = probe('reference', spec, input, target, loss);
   });
-  it.each(['tfjs', 'onnx', 'brain'])('%s', (backend) => {
-    const got = probe(backend, spec, input, target);
+  it.each(backends)('%s', (backend) => {
+    const got = probe(backend, spec, input, target, loss);
     expect(got.backend).toBe(backend);
     expect(relativeError(got.output.data, reference.output.data)).toBeLessThan(1e-5);
     expect(Math.abs(got.loss - reference.loss) / reference.loss).toBeLessThan(1e-5);

@@ -1,4 +1,4 @@
-import { initParams, parseSpec, SpecError, type Backend, type GradientResult, type LossName, type NetworkSpec, type ParamSet } from '@gradscope/core';
+import { initParams, parseModelSpec, SpecError, type Backend, type GradientResult, type LossName, type ModelSpec, type ParamSet } from '@gradscope/core';
 import { createBackend } from './backends.js';
 import { readParamsFile } from '@gradscope/core/node';
 import { paramsToJson, readJsonFile, readTensorFile, tensorToJson, type TensorJson } from './io.js';
@@ -29,18 +29,21 @@ export interface ProbeResult {
   backend: string;
 }
 
-
-export async function loadSpec(path: string): Promise<NetworkSpec> {
+/**
+ * A spec file: dense or conv residual (presets such as `{ "kind": "residual", "variant": "conv", "preset": "resnet20" }`
+ * included) or recurrent. A bad one is a `SpecError` naming the file and each JSON path.
+ */
+export async function loadSpec(path: string): Promise<ModelSpec> {
   const json = await readJsonFile(path, 'spec file');
   try {
-    return parseSpec(json);
+    return parseModelSpec(json);
   } catch (err) {
     throw err instanceof SpecError ? new SpecError(err.issues, `spec "${path}"`) : err;
   }
 }
 
 /** Weights from a `.json` or `.safetensors` file (validated against the spec), or `initParams(spec, { seed: 0 })`. */
-export async function loadParams(spec: NetworkSpec, weightsPath: string | undefined): Promise<ParamSet> {
+export async function loadParams(spec: ModelSpec, weightsPath: string | undefined): Promise<ParamSet> {
   if (weightsPath === undefined) return initParams(spec, { seed: 0 });
   return readParamsFile(weightsPath, spec);
 }

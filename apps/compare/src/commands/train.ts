@@ -65,8 +65,8 @@ export function registerTrain(program: Command, io: CliIO): void {
   const command = program
     .command('train')
     .description('train one model on a task, printing a per-block / per-timestep gradient sparkline, the loss and gradient warnings; save the weights')
-    .option('--spec <file>', 'network spec (JSON); not needed with --resume')
-    .requiredOption('--task <name>', 'adding:T=<n> (sequence regression) or spirals[:turns=<x>,noise=<x>] (dense classification)')
+    .option('--spec <file>', 'network spec (JSON: dense or conv residual, e.g. {"kind":"residual","variant":"conv","preset":"resnet20"}, or recurrent); not needed with --resume')
+    .requiredOption('--task <name>', 'adding:T=<n> (sequence regression), spirals[:turns=<x>,noise=<x>] (dense classification) or mnist[:size=28|14] (digit images [N, 1, H, W], for conv specs)')
     .addOption(new Option('--backend <name>', 'backend to train on').choices(backendNames).makeOptionMandatory())
     .option('--steps <n>', 'optimizer steps to run', positiveInt, 500)
     .option('--batch <n>', 'batch size', positiveInt, 32)
@@ -83,7 +83,11 @@ export function registerTrain(program: Command, io: CliIO): void {
     .option('--checkpoint <file>', 'write a checkpoint (weights + optimizer state) here at the end; {step} in the name is replaced by the step')
     .option('--checkpoint-every <n>', 'also write the checkpoint every n steps', positiveInt)
     .option('--resume <file>', 'continue from a checkpoint (its spec, weights, optimizer and step)')
-    .addHelpText('after', '\nExample:\n  gradscope train --spec apps/compare/examples/lstm.json --task adding:T=50 --backend onnx --steps 300 --lr 1e-2 --clip 1');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gradscope train --spec apps/compare/examples/lstm.json --task adding:T=50 --backend onnx --steps 300 --lr 1e-2 --clip 1' +
+        '\n  gradscope train --spec apps/compare/examples/resnet-mnist14.json --task mnist:size=14 --backend tfjs --steps 100 --optimizer sgd --lr 0.05 --momentum 0.9',
+    );
   command.action(async (flags: TrainFlags) => {
     if (flags.resume) {
       const given = OPTIMIZER_FLAGS.filter((f) => command.getOptionValueSource(f) === 'cli');

@@ -78,6 +78,7 @@ export interface MnistTaskOptions {
 export interface MnistTask extends Task {
   /** `[H, W]` of each image; `inputSize` is H·W (one channel). */
   readonly imageSize: [number, number];
+  readonly inputShape: readonly [1, number, number];
   /** Indices into the digits of the training and test examples (the split). */
   readonly split: { readonly train: Int32Array; readonly test: Int32Array };
 }
@@ -126,6 +127,7 @@ export function createMnistTask(options: MnistTaskOptions): MnistTask {
     outputSize: 10,
     loss: 'crossEntropy',
     imageSize: [side, side],
+    inputShape: [1, side, side],
     split,
     trainBatch(batchSize, index) {
       const n = split.train.length;

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import {
   computeLoss,
+  describeSpec,
   createGradientDetector,
   createTask,
   every,
@@ -8,6 +9,7 @@ import {
   parseTaskName,
   parseTrainingConfig,
   SpecError,
+  taskInputIssues,
   type Checkpoint,
   type GradientMonitor,
   type GradientWarning,
@@ -23,6 +25,7 @@ import {
 import { checkpointWriter, createJsonlSink, readCheckpointFile, readParamsFile, writeParamsFile } from '@gradscope/core/node';
 import { createBackend } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
+import { createMnistTask } from '../compare/mnist.js';
 import { loadSpec } from '../probe.js';
 import { createSummaryMonitor } from './summary.js';
 
@@ -30,7 +33,7 @@ export interface TrainCommandOptions {
   backend: string;
   /** Spec file; with `resume` the checkpoint's spec is used and this may be left out. */
   spec?: string;
-  /** `adding:T=100`, `spirals`, ... (core's `parseTaskName`). */
+  /** `adding:T=100`, `spirals`, ... (core's `parseTaskName`), or `mnist[:size=14|28]` (real digits, images). */
   task: string;
   steps: number;
   batch: number;
@@ -68,6 +71,29 @@ function monitorSink(monitor: string, append: boolean): GradientMonitor {
   const path = rest.join(':');
   if (kind !== 'jsonl' || !path) throw new UsageError(`--monitor: expected jsonl:<path>, got "${monitor}"`);
   return createJsonlSink(path, { append });
+}
+
+const MNIST_SIZES = { 28: 1, 14: 2 } as const;
+
+/**
+ * `mnist` (28×28) or `mnist:size=14` (2×2 average-pooled): the MNIST digits of the `mnist` package as an image task
+ * `[N, 1, H, W]`, seeded split. Anything else is one of core's tasks.
+ */
+export function createCliTask(name: string, seed: number): Task {
+  const [kind, options] = name.trim().split(/:(.*)/s, 2) as [string, string | undefined];
+  if (kind !== 'mnist') return createTask(parseTaskName(name), seed);
+  const size = options === undefined ? '28' : /^size=(\d+)$/.exec(options.trim())?.[1];
+  if (size !== '28' && size !== '14') {
+    throw new SpecError([{ path: 'mnist', message: `expected mnist, mnist:size=28 or mnist:size=14, got ${JSON.stringify(name)}` }], 'task name');
+  }
+  return createMnistTask({ seed, downsample: MNIST_SIZES[size] });
+}
+
+/** A task whose examples or classes do not fit the spec is a usage error (exit 2) naming both sides. */
+function checkTaskFits(task: Task, spec: ModelSpec): void {
+  const issues = taskInputIssues(spec, task).map((i) => i.message);
+  if (spec.outputSize !== task.outputSize) issues.push(`${task.name} has ${task.outputSize} outputs, the model's spec ${spec.outputSize}`);
+  if (issues.length) throw new UsageError(`--task ${task.name} does not fit the spec (${describeSpec(spec)}): ${issues.join('; ')}`);
 }
 
 interface Start {
@@ -114,8 +140,9 @@ function score(output: Tensor, target: Float32Array, task: Task): { loss: number
  * non-finite, the last good weights are saved and the `NonFiniteLossError` is thrown.
  */
 export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainCommandResult> {
-  const task = createTask(parseTaskName(o.task), o.seed);
+  const task = createCliTask(o.task, o.seed);
   const start = await startingPoint(o, task);
+  checkTaskFits(task, start.spec);
   const backend = await createBackend(o.backend);
   try {
     const model = await backend.createModel(start.spec, start.params);
@@ -153,6 +180,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainComm
         await checkpointWriter(o.checkpoint)({ spec: start.spec, params, config: start.config, state: await model.getTrainingState() });
       }
       const test = task.testSet(1000);
+      model.setBatchNormMode?.('eval'); // a trained torch model is evaluated with its running statistics
       const scored = score(await model.forward(test.input), test.target.data, task);
       const counts = new Map<string, number>();
       for (const w of detector.warnings) counts.set(w.kind, (counts.get(w.kind) ?? 0) + 1);

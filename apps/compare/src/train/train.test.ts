@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { initParams, parseSpec } from '@gradscope/core';
-import { readParamsFile } from '@gradscope/core/node';
+import { initParams, parseModelSpec, parseSpec } from '@gradscope/core';
+import { readCheckpointFile, readParamsFile } from '@gradscope/core/node';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(appDir, 'dist', 'cli.js');
 const lstm = join(appDir, 'examples', 'lstm.json');
+const resnet = join(appDir, 'examples', 'resnet-mnist14.json');
 const tmp = mkdtempSync(join(tmpdir(), 'gradscope-train-'));
 
 function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
@@ -65,11 +66,44 @@ describe('gradscope train', () => {
     }
   });
 
+  it('trains a conv ResNet on 14×14 MNIST digits, printing per-block norms, and writes weights and a checkpoint', async () => {
+    const save = join(tmp, 'resnet.safetensors');
+    const checkpoint = join(tmp, 'resnet.ckpt.safetensors');
+    const args = ['--spec', resnet, '--task', 'mnist:size=14', '--backend', 'tfjs', '--steps', '6', '--batch', '16', '--report-every', '3'];
+    const r = run(...args, '--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--save', save, '--checkpoint', checkpoint);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const steps = r.stdout.split('\n').filter((l) => /^step +\d+\/6  loss \d/.test(l));
+    expect(steps).toHaveLength(2);
+    for (const l of steps) expect(l).toMatch(/blocks 0→last [▁▂▃▄▅▆▇█]{4} /);
+    expect(r.stdout).toMatch(/^done at step 6: test crossEntropy \d\.\d+, accuracy \d+\.\d%$/m);
+    const spec = parseModelSpec(JSON.parse(readFileSync(resnet, 'utf8')));
+    const trained = await readParamsFile(save, spec);
+    expect(Array.from(trained['layer1.0.bn1.running_var']!.data)).not.toEqual(Array.from(initParams(spec, { seed: 0 })['layer1.0.bn1.running_var']!.data));
+    const saved = await readCheckpointFile(checkpoint);
+    expect(saved.spec).toEqual(spec);
+    expect(saved.state).toMatchObject({ step: 6, batchesTracked: 6 });
+    expect(saved.params['layer2.1.bn2.running_mean']!.data).toEqual(trained['layer2.1.bn2.running_mean']!.data);
+  });
+
+  it('a task whose images do not fit the conv spec: usage error naming both shapes, exit 2', () => {
+    const r = run('--spec', resnet, '--task', 'mnist', '--backend', 'tfjs', '--save', join(tmp, 'never.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "gradscope: error: --task mnist:size=28 does not fit the spec (conv residual 4 blocks 8-16 cifar zeropad): mnist:size=28 has images [1, 28, 28], the model's spec takes [1, 14, 14] (channels, H, W)\n",
+    );
+    const dense = run('--spec', resnet, '--task', 'spirals', '--backend', 'tfjs', '--save', join(tmp, 'never.json'));
+    expect(dense.code).toBe(2);
+    expect(dense.stderr).toMatch(/spirals:\S+ is a dense task; a conv residual model needs an image one/);
+    const badName = run('--spec', resnet, '--task', 'mnist:size=7', '--backend', 'tfjs');
+    expect(badName.code).toBe(1);
+    expect(badName.stderr).toContain('expected mnist, mnist:size=28 or mnist:size=14, got "mnist:size=7"');
+  });
+
   it('rejects a task that does not fit the spec, and optimizer flags on --resume, without a stack trace', () => {
     const misfit = run('--spec', lstm, '--task', 'spirals', '--backend', 'reference', '--save', join(tmp, 'x.json'));
-    expect(misfit.code).toBe(1);
-    expect(misfit.stderr).toContain('spirals');
-    expect(misfit.stderr).toContain('sequence');
+    expect(misfit.code).toBe(2);
+    expect(misfit.stderr).toMatch(/spirals:\S+ is a dense task; a recurrent model needs a sequence one/);
     expect(misfit.stderr).not.toMatch(/^\s+at /m);
     const resume = run('--resume', join(tmp, 'half.ckpt.safetensors'), '--task', 'adding:T=20', '--backend', 'reference', '--lr', '1');
     expect(resume.code).toBe(2);
