@@ -79,6 +79,32 @@ describe('reference conv model: BatchNorm modes and buffers', () => {
   });
 });
 
+describe('reference conv model: dead-unit fractions', () => {
+  // A plain net (no shortcut), so each block's output ReLU sees only bn2: a BatchNorm bias of -100 kills a channel for
+  // every example (|x̂| <= sqrt(m - 1) ≈ 12 in train mode), +100 keeps it alive everywhere.
+  const plain = parseModelSpec({ ...spec, skip: 'none' }) as ConvResidualSpec;
+
+  it('counts, per block, the units (channel, y, x) of both ReLUs that are zero for every example', async () => {
+    const params = initParams(plain, { seed: 2 });
+    params['layer1.0.bn1.bias']!.data.set([-100, 100]);
+    params['layer1.0.bn2.bias']!.data.set([100, -100]);
+    params['layer2.0.bn1.bias']!.data.fill(-100);
+    params['layer2.0.bn2.bias']!.data.fill(100);
+    const m = await createReferenceBackend().createModel(plain, params);
+    const result = await m.computeGradients64(batch, 'crossEntropy');
+    // block 0: 6×6 maps, one of two channels dead in each ReLU; block 1: every hidden unit dead, no output unit dead
+    expect(result.deadUnitFractions).toEqual([0.5, 0.5]);
+    m.configureTraining(parseTrainingConfig({ loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.01 } }));
+    expect((await m.trainStep(batch, { report: true })).report!.deadUnitFractions).toEqual([0.5, 0.5]);
+  });
+
+  it('are 0 for a fresh net whose ReLUs see both signs in every unit', async () => {
+    const m = await createReferenceBackend().createModel(spec, initParams(spec, { seed: 2 }));
+    const wide = float32Batch(uniformTensor([64, 1, 6, 6], 7), labels(64, 3, 8));
+    expect((await m.computeGradients(wide, 'crossEntropy')).deadUnitFractions).toEqual([0, 0]);
+  });
+});
+
 describe('reference conv model through the Model contract', () => {
   const images: Task = {
     name: 'images', inputSize: 36, outputSize: 3, loss: 'crossEntropy', inputShape: [1, 6, 6],

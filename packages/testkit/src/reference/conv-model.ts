@@ -21,17 +21,19 @@ import {
   type Tensor,
   type TrainingState,
 } from '@gradscope/core';
-import { convBackward, convForward, updateConvRunningStats, type ConvProbes, type ConvTape } from './conv-net.js';
+import { convBackward, convDeadUnitFractions, convForward, updateConvRunningStats, type ConvProbes, type ConvTape } from './conv-net.js';
 import { ReferenceModelBase } from './model-base.js';
 import type { AnyBatch, AnyTensor } from './network.js';
 import type { Params64, Tensor64 } from './params64.js';
 
-/** Loss, trainable-parameter gradients and per-block gradient norms in float64. */
+/** Loss, trainable-parameter gradients, per-block gradient norms and dead-unit fractions in float64. */
 export interface ConvGradientResult64 {
   readonly output: Tensor64;
   readonly loss: number;
   readonly grads: Record<string, Tensor64>;
   readonly blockOutputGradNorms: number[];
+  /** Per BasicBlock: the units of its two ReLUs (after bn1, and the block output) that are zero for every example. */
+  readonly deadUnitFractions: number[];
 }
 
 const toFloat32 = (t: Tensor64): Tensor => ({ shape: [...t.shape], data: Float32Array.from(t.data) });
@@ -83,7 +85,7 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
     const r = await this.computeGradients64(batch, loss);
     const grads: ParamSet = {};
     for (const [name, t] of Object.entries(r.grads)) grads[name] = toFloat32(t);
-    return { output: toFloat32(r.output), loss: r.loss, grads, blockOutputGradNorms: r.blockOutputGradNorms };
+    return { output: toFloat32(r.output), loss: r.loss, grads, blockOutputGradNorms: r.blockOutputGradNorms, deadUnitFractions: r.deadUnitFractions };
   }
 
   async computeGradients64(batch: AnyBatch, loss: LossName): Promise<ConvGradientResult64> {
@@ -115,7 +117,7 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
     const applied = applyTrainingStep(config, this.state, trainable, grads, withReport);
     const base = { step: this.state.step, loss: result.loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
     if (!withReport) return base;
-    const report: GradientReport = { ...base, params: applied.params ?? {}, blockOutputGradNorms: result.blockOutputGradNorms };
+    const report: GradientReport = { ...base, params: applied.params ?? {}, blockOutputGradNorms: result.blockOutputGradNorms, deadUnitFractions: result.deadUnitFractions };
     return { ...base, report };
   }
 
@@ -146,6 +148,7 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
     const blockOutputGradNorms = convBackward(this.spec, this.params, all, tape, value.grad);
     const grads: Record<string, Tensor64> = {};
     for (const p of paramShapes(this.spec)) if (p.trainable !== false) grads[p.name] = { shape: [...p.shape], data: all[p.name]! };
-    return { result: { output: { shape: [n, this.spec.outputSize], data: tape.output }, loss: value.loss, grads, blockOutputGradNorms }, tape };
+    const deadUnitFractions = convDeadUnitFractions(tape);
+    return { result: { output: { shape: [n, this.spec.outputSize], data: tape.output }, loss: value.loss, grads, blockOutputGradNorms, deadUnitFractions }, tape };
   }
 }

@@ -111,6 +111,26 @@ function convBnBackward(spec: ConvResidualSpec, params: Params64, grads: Params6
   return conv2dBackward(dConv, tape.input, param(params, `${conv}.weight`), param(grads, `${conv}.weight`), k, stride, pad);
 }
 
+/** Units `(c, y, x)` of NCHW maps whose value is zero for every example of the batch. */
+function deadUnits(m: Maps): number {
+  const units = m.c * m.h * m.w;
+  let dead = 0;
+  for (let u = 0; u < units; u++) {
+    let b = 0;
+    while (b < m.n && m.data[b * units + u] === 0) b++;
+    if (b === m.n) dead++;
+  }
+  return dead;
+}
+
+/**
+ * Per BasicBlock, the fraction of its activation units that are zero for every example of the batch: the units
+ * `(channel, y, x)` of the ReLU after bn1/conv1 and of the block output ReLU, counted together.
+ */
+export function convDeadUnitFractions(tape: ConvTape): number[] {
+  return tape.blocks.map((t) => (deadUnits(t.hidden) + deadUnits(t.output)) / (2 * t.output.c * t.output.h * t.output.w));
+}
+
 /**
  * Exact backward of `convForward` given dL/d(output): gradients of every trainable tensor (the running statistics'
  * entries stay zero) and ||dL/d(block output)|| for each BasicBlock in network order.
