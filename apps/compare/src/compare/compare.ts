@@ -9,7 +9,7 @@ import { degradationSummary } from './degradation.js';
 import { canRun, runWorkload, type WorkloadOutcome } from './run-workload.js';
 import { median } from './stats.js';
 import { suites, type SuiteName } from './suites.js';
-import { depthWorkloads, mnistWorkloads, timeWorkloads, type Workload } from './workloads.js';
+import { depthWorkloads, experiments, mnistWorkloads, timeWorkloads, type Experiment, type Workload } from './workloads.js';
 
 export interface ProgressEvent {
   /** Runs finished so far, out of `total`. */
@@ -23,6 +23,8 @@ export interface CompareOptions {
   /** Backends to compare (registry names). Default: every adapter that loads here, or `reference` when none does. */
   backends?: readonly string[];
   suite?: SuiteName;
+  /** Which experiments to run (default all three, in the order depth, time, mnist). */
+  experiments?: readonly Experiment[];
   /** Seed of the initial weights and of the data; the same on every backend. */
   seed?: number;
   onProgress?: (event: ProgressEvent) => void;
@@ -76,7 +78,12 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
     const reference = backends.get(REFERENCE)!;
     const compared = [...backends.keys()].filter((n) => n !== REFERENCE || selected.includes(REFERENCE));
 
-    const workloads = [...depthWorkloads(suite, seed), ...timeWorkloads(suite, seed), ...mnistWorkloads(suite, seed)];
+    const wanted = new Set(options.experiments ?? experiments);
+    const workloads = [
+      ...(wanted.has('depth') ? depthWorkloads(suite, seed) : []),
+      ...(wanted.has('time') ? timeWorkloads(suite, seed) : []),
+      ...(wanted.has('mnist') ? mnistWorkloads(suite, seed) : []),
+    ];
     const runsOf = (w: Workload): string[] =>
       compared.filter((n) => n !== STOCK_LSTM || selected.includes(STOCK_LSTM) || w.time?.cell === 'lstm');
     // the reference's gradients at init are only needed when some compared backend can run the workload
@@ -89,6 +96,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
     const results: CompareResults = {
       gradscopeCompareVersion: VERSION,
       suite,
+      experiments: experiments.filter((e) => wanted.has(e)),
       seed,
       startedAt: startedAt.toISOString(),
       durationMs: 0,

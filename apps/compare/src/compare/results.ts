@@ -132,6 +132,8 @@ export const ADDING_BASELINE_MSE = 1 / 6;
 export interface CompareResults {
   gradscopeCompareVersion: string;
   suite: SuiteSettings;
+  /** The experiments this run included (`--experiments`). */
+  experiments: Experiment[];
   seed: number;
   startedAt: string;
   durationMs: number;
