@@ -13,7 +13,8 @@ import {
   type ParamSet,
   type Tensor,
 } from '@gradscope/core';
-import type { BlockNormSnapshot, TestPoint } from './results.js';
+import { referenceSpread } from './agreement.js';
+import type { BlockNormSnapshot, Spread, TestPoint } from './results.js';
 import type { Workload } from './workloads.js';
 
 /** What one backend produced on one workload. */
@@ -31,10 +32,12 @@ export interface WorkloadOutcome {
   test?: TestPoint[];
   /** Why training did not run, when the backend cannot train this workload. */
   trainingSkipped?: string;
+  /** The reference on conv workloads: how far its own initial gradients move under float32-sized weight changes. */
+  spread?: Spread;
 }
 
 /** The part of `Model` a workload uses; conv models of the reference are not typed as `Model` yet. */
-type RunnableModel = Pick<Model, 'forward' | 'computeGradients' | 'configureTraining' | 'trainStep' | 'dispose'> & {
+type RunnableModel = Pick<Model, 'forward' | 'computeGradients' | 'configureTraining' | 'trainStep' | 'setParams' | 'dispose'> & {
   setBatchNormMode?(mode: BatchNormMode): void;
 };
 
@@ -94,13 +97,14 @@ async function testPoint(model: RunnableModel, test: { input: Tensor; target: Te
  * Gradients at init, then (when `train`) the workload's training steps, timing each one. Throws
  * `NotSupportedError` before building anything when the backend cannot build the spec.
  */
-export async function runWorkload(backend: Backend, w: Workload, train: boolean): Promise<WorkloadOutcome> {
+export async function runWorkload(backend: Backend, w: Workload, train: boolean, measureSpread = false): Promise<WorkloadOutcome> {
   if (!canRun(backend, w.spec)) assertSpecSupported(backend, w.spec);
   const model = await createRunnableModel(backend, w.spec, w.params);
   try {
     const initial = await model.computeGradients(w.data.probe, w.training.loss);
     const snapshots: BlockNormSnapshot[] = initial.blockOutputGradNorms ? [{ step: 0, norms: initial.blockOutputGradNorms }] : [];
     const outcome: WorkloadOutcome = { initial, snapshots, loss: [], stepMs: [] };
+    if (measureSpread) outcome.spread = await referenceSpread(model, w.params, w.data.probe, w.training.loss, initial);
     if (!train) return outcome;
     try {
       assertTrainingSupported(backend, w.training);
