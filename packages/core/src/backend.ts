@@ -3,7 +3,7 @@ import type { OptimizerState } from './optim.js';
 import type { ParamSet } from './params.js';
 import type { GradientReport, GradientResult } from './report.js';
 import type { BatchNormMode } from './conv-spec.js';
-import type { Activation, CellType, ModelSpec, NetworkSpec, ResidualVariant } from './spec.js';
+import type { Activation, CellType, ModelSpec, ResidualVariant } from './spec.js';
 import type { Tensor } from './tensor.js';
 import type { ClipMode, LossName, OptimizerName, ScheduleName, TrainingConfig } from './training.js';
 
@@ -35,7 +35,10 @@ export interface Supports {
   readonly export: readonly ExportFormat[];
 }
 
-/** A batch of examples: input `[batch, inputSize]` (residual) or `[batch, T, inputSize]` (recurrent). */
+/**
+ * A batch of examples: input `[batch, inputSize]` (dense residual), `[batch, T, inputSize]` (recurrent) or
+ * `[batch, inputChannels, H, W]` (conv residual, NCHW).
+ */
 export interface Batch {
   readonly input: Tensor;
   /** `[batch, outputSize]` for mse; `[batch]` integer class labels for crossEntropy. */
@@ -47,6 +50,11 @@ export interface TrainingState {
   /** Optimizer steps taken; also the learning-rate schedule's position. */
   readonly step: number;
   readonly optimizer: OptimizerState;
+  /**
+   * Conv specs with BatchNorm: PyTorch's `num_batches_tracked`, the training-mode steps taken (one count shared by
+   * every BatchNorm layer). Absent for specs without BatchNorm; restoring a state without it leaves the count as is.
+   */
+  readonly batchesTracked?: number;
 }
 
 export interface StepOptions {
@@ -66,7 +74,8 @@ export interface StepResult {
 
 /** A network realized on one runtime. Every method throws `DisposedError` after `dispose()`. */
 export interface Model {
-  readonly spec: NetworkSpec;
+  /** Dense or conv residual, or recurrent: whatever the backend was asked to build (validated). */
+  readonly spec: ModelSpec;
   readonly backend: string;
   /** Output of a batch: `[batch, outputSize]`. Input shape errors are `ShapeError`s naming the expected shape. */
   forward(input: Tensor): Promise<Tensor>;

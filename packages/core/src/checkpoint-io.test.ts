@@ -7,8 +7,10 @@ import { initParams } from './init.js';
 import { applyOptimizer, createOptimizerState, type OptimizerState } from './optim.js';
 import { cloneParams, type ParamSet } from './params.js';
 import { createRng } from './random.js';
-import { serializeSafetensors } from './safetensors.js';
-import { parseSpec } from './spec.js';
+import { batchNormNames } from './conv-params.js';
+import type { ConvResidualSpec } from './conv-spec.js';
+import { decodeFloat32, parseSafetensors, serializeSafetensors, type SafetensorsTensor } from './safetensors.js';
+import { parseModelSpec, parseSpec } from './spec.js';
 import { parseTrainingConfig } from './training.js';
 
 const spec = parseSpec({ kind: 'recurrent', cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 1 });
@@ -78,6 +80,70 @@ describe('serializeCheckpoint / parseCheckpoint', () => {
     expect(Object.keys(header)).toEqual(['__metadata__', ...Object.keys(params).map((k) => `param/${k}`)]);
     expect(header['__metadata__']).toEqual({
       format: CHECKPOINT_FORMAT, spec: JSON.stringify(spec), training_config: JSON.stringify(config), step: '2', optimizer_step: '2',
+    });
+  });
+
+  describe('a conv spec', () => {
+    const conv = parseModelSpec({ kind: 'residual', variant: 'conv', inputChannels: 1, inputSize: 8, outputSize: 3, stem: 'cifar', stages: [{ blocks: 1, channels: 2 }, { blocks: 1, channels: 4, stride: 2 }] }) as ConvResidualSpec;
+    const convParams = (): ParamSet => {
+      const p = initParams(conv, { seed: 5 });
+      p['layer1.0.bn1.running_mean']!.data.set([0.25, -0.5]);
+      p['layer1.0.bn1.running_var']!.data.set([1.5, 0.75]);
+      return p;
+    };
+    const state = { step: 3, optimizer: { step: 3, slots: { momentum_buffer: { 'fc.bias': Float32Array.of(0.1, 0.2, 0.3) } } }, batchesTracked: 3 };
+    const headerOf = (bytes: Uint8Array): Record<string, { dtype: string; shape: number[] }> => {
+      const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+      return JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype: string; shape: number[] }>;
+    };
+
+    it('round-trips running statistics and num_batches_tracked, stored as the torch state_dict stores them', () => {
+      const checkpoint: Checkpoint = { spec: conv, params: convParams(), config, state };
+      const bytes = serializeCheckpoint(checkpoint);
+      const back = parseCheckpoint(bytes, 'conv.safetensors');
+      expect(back).toEqual(checkpoint);
+      expect(back.params['layer1.0.bn1.running_var']!.data).toEqual(Float32Array.of(1.5, 0.75));
+      const header = headerOf(bytes);
+      const tracked = batchNormNames(conv).map((bn) => `param/${bn}.num_batches_tracked`);
+      expect(tracked).toContain('param/layer2.0.downsample.1.num_batches_tracked');
+      for (const name of tracked) expect(header[name]).toMatchObject({ dtype: 'I64', shape: [] });
+      expect(header['param/bn1.running_mean']).toMatchObject({ dtype: 'F32', shape: [2] });
+    });
+
+    it('a missing, non-integer or disagreeing num_batches_tracked is named', () => {
+      const bytes = serializeCheckpoint({ spec: conv, params: convParams(), config, state });
+      const file = parseSafetensors(bytes, 'x');
+      const rewrite = (edit: (name: string) => SafetensorsTensor | undefined): Uint8Array => {
+        const tensors: Record<string, SafetensorsTensor> = {};
+        for (const e of file.entries) {
+          const replaced = edit(e.name);
+          if (replaced) tensors[e.name] = replaced;
+          else if (e.dtype === 'I64') continue;
+          else tensors[e.name] = { shape: e.shape, data: decodeFloat32(e) };
+        }
+        return serializeSafetensors(tensors, file.metadata);
+      };
+      const count = (v: number) => (name: string) => (name.endsWith('num_batches_tracked') ? { shape: [], data: BigInt64Array.of(name === 'param/layer1.0.bn2.num_batches_tracked' ? BigInt(v) : 3n) } : undefined);
+      expect(errorOf(() => parseCheckpoint(rewrite(() => undefined), 'ck')).message).toBe(
+        `ck: missing ${batchNormNames(conv).map((bn) => `"param/${bn}.num_batches_tracked"`).join(', ')} (I64 scalars)`,
+      );
+      expect(errorOf(() => parseCheckpoint(rewrite(count(4)), 'ck')).message).toBe(
+        'ck: num_batches_tracked differs between BatchNorm layers (bn1: 3, layer1.0.bn2: 4); a gradscope model keeps one count for all of them',
+      );
+      const asFloat = (name: string) => (name === 'param/bn1.num_batches_tracked' ? { shape: [], data: Float32Array.of(3) } : undefined);
+      const e = errorOf(() => parseCheckpoint(rewrite((n) => asFloat(n) ?? count(3)(n)), 'ck'));
+      expect(e).toBeInstanceOf(WeightsFormatError);
+      expect(e.message).toBe('ck: tensor "param/bn1.num_batches_tracked": expected an I64 scalar, got F32 []');
+    });
+
+    it('a dense spec has no num_batches_tracked to carry', () => {
+      const params = initParams(spec, { seed: 0 });
+      const bytes = serializeSafetensors(
+        { ...Object.fromEntries(Object.entries(params).map(([n, t]) => [`param/${n}`, t])), 'param/bn1.num_batches_tracked': { shape: [], data: BigInt64Array.of(1n) } },
+        { format: CHECKPOINT_FORMAT, spec: JSON.stringify(spec), training_config: JSON.stringify(config), step: '0', optimizer_step: '0' },
+      );
+      expect(errorOf(() => parseCheckpoint(bytes, 'ck')).message).toBe('ck: the spec has no BatchNorm layer for "param/bn1.num_batches_tracked"');
+      expect(parseCheckpoint(serializeCheckpoint({ spec, params, config, state: { step: 0, optimizer: { step: 0, slots: {} } } })).state).not.toHaveProperty('batchesTracked');
     });
   });
 

@@ -10,7 +10,7 @@ import { reportToJsonLine } from './monitor/jsonl.js';
 import { selectParams, type GradientMonitor, type ParamSelector } from './monitor/monitor.js';
 import type { ParamSet } from './params.js';
 import { loadParams, saveParams, type ParamsFormat } from './params-io.js';
-import type { NetworkSpec } from './spec.js';
+import type { ModelSpec } from './spec.js';
 
 /** A file could not be read or written. `code` is `FILE_NOT_FOUND` or `FILE_IO`; `path` is the file. */
 export class FileError extends GradscopeError {
@@ -50,7 +50,7 @@ export function paramsFormatOf(path: string): ParamsFormat {
  * Reads a `.json` or `.safetensors` weights file and checks it against the spec (see `loadParams`).
  * Every error message names the file; a missing file is `FileError` `weights file not found: <path>`.
  */
-export async function readParamsFile(path: string, spec: NetworkSpec): Promise<ParamSet> {
+export async function readParamsFile(path: string, spec: ModelSpec): Promise<ParamSet> {
   const format = paramsFormatOf(path);
   const bytes = await readBytes(path, 'weights file');
   return loadParams(spec, bytes, { format, source: path });

@@ -1,5 +1,5 @@
 import type { TrainingState } from './backend.js';
-import { ParamError } from './errors.js';
+import { ParamError, SpecError } from './errors.js';
 import { paramShapes } from './params.js';
 import type { ModelSpec } from './spec.js';
 import type { OptimizerSpec } from './training.js';
@@ -108,6 +108,19 @@ export function applyOptimizer(
     }
     if (squares) squares[name] = { weightSq, deltaSq };
   }
+}
+
+/**
+ * A `TrainingState`'s `batchesTracked` (BatchNorm's `num_batches_tracked`), checked: undefined when absent, otherwise
+ * a non-negative safe integer (`SpecError` naming `batchesTracked`).
+ */
+export function checkBatchesTracked(state: TrainingState): number | undefined {
+  const n: unknown = state.batchesTracked;
+  if (n === undefined) return undefined;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new SpecError([{ path: 'batchesTracked', message: `expected a non-negative integer, got ${JSON.stringify(n)}` }], 'training state');
+  }
+  return n;
 }
 
 /** The contract's `TrainingState` for an optimizer state: a deep copy, buffers in their own float type. */

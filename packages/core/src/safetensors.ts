@@ -50,10 +50,10 @@ export interface SafetensorsParams {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-/** A tensor to write: float32 or float64 data, stored with the matching dtype. */
+/** A tensor to write: float32, float64 or int64 data (e.g. `num_batches_tracked`), stored with the matching dtype. */
 export interface SafetensorsTensor {
   readonly shape: readonly number[];
-  readonly data: Float32Array | Float64Array;
+  readonly data: Float32Array | Float64Array | BigInt64Array;
 }
 
 /** Names of integer buffers that may appear in a weights file; anything else must be floating point. */
@@ -287,7 +287,8 @@ export function readSafetensorsParams(bytes: Uint8Array, source = 'safetensors d
 }
 
 /**
- * Writes tensors (in the given order) as one safetensors file: Float32Array as F32, Float64Array as F64.
+ * Writes tensors (in the given order) as one safetensors file: Float32Array as F32, Float64Array as F64,
+ * BigInt64Array as I64.
  * The header is padded with spaces to a multiple of 8 bytes, as the reference writer does, so data stays aligned.
  */
 export function serializeSafetensors(
@@ -304,7 +305,7 @@ export function serializeSafetensors(
     if (t.data.length !== expected) {
       throw new WeightsFormatError(`tensor "${name}": shape ${formatShape(t.shape)} needs ${expected} values, got ${t.data.length}`);
     }
-    const dtype = t.data instanceof Float64Array ? 'F64' : 'F32';
+    const dtype = t.data instanceof Float64Array ? 'F64' : t.data instanceof BigInt64Array ? 'I64' : 'F32';
     const size = t.data.length * dtypeBytes[dtype];
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     offset += size;
@@ -325,6 +326,8 @@ export function serializeSafetensors(
   for (const [, t] of items) {
     if (t.data instanceof Float64Array) {
       for (let i = 0; i < t.data.length; i++, at += 8) view.setFloat64(at, t.data[i]!, true);
+    } else if (t.data instanceof BigInt64Array) {
+      for (let i = 0; i < t.data.length; i++, at += 8) view.setBigInt64(at, t.data[i]!, true);
     } else {
       for (let i = 0; i < t.data.length; i++, at += 4) view.setFloat32(at, t.data[i]!, true);
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Batch } from './backend.js';
+import type { Batch, Model } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import { DisposedError, NonFiniteLossError, SpecError } from './errors.js';
 import { createLinearModel } from './__fixtures__/linear-model.js';
@@ -7,7 +7,7 @@ import { initParams } from './init.js';
 import { createHistoryRecorder } from './monitor/history.js';
 import { every, type GradientMonitor } from './monitor/monitor.js';
 import { createRng } from './random.js';
-import { parseSpec, type ResidualSpec } from './spec.js';
+import { parseModelSpec, parseSpec, type ResidualSpec } from './spec.js';
 import type { Task } from './tasks/task.js';
 import { tensor } from './tensor.js';
 import { train, type TrainProgress } from './train.js';
@@ -158,6 +158,24 @@ describe('train', () => {
     await expect(train({ model: freshModel(), task: sequence, steps: 1, batchSize: 4, config: adam })).rejects.toThrow(
       'adding:T=5 is a sequence task; a residual model needs a dense one',
     );
+    const digits: Task = { ...teacherTask(0), name: 'mnist:size=14', inputSize: 196, outputSize: 10, loss: 'crossEntropy', inputShape: [1, 14, 14] };
+    await expect(train({ model: freshModel(), task: digits, steps: 1, batchSize: 4, config: adam })).rejects.toThrow(
+      'mnist:size=14 is an image task; a residual model needs a dense one',
+    );
+  });
+
+  it('takes a conv spec with an image task of its shape, and names both shapes otherwise', async () => {
+    const conv = parseModelSpec({ kind: 'residual', variant: 'conv', inputChannels: 1, inputSize: 12, outputSize: 10, stem: 'cifar', stages: [{ blocks: 1, channels: 4 }] });
+    // train() checks the run before it calls the model: a model that only carries the conv spec is enough here.
+    const convModel = Object.assign(Object.create(freshModel()) as Model, { spec: conv });
+    const digits = (side: number): Task => ({ ...teacherTask(0), name: `mnist:size=${side}`, inputSize: side * side, outputSize: 10, loss: 'crossEntropy', inputShape: [1, side, side] });
+    await expect(train({ model: convModel, task: digits(14), steps: 0, batchSize: 4, config: adam })).rejects.toThrow(
+      "invalid training run: 1 problem\n  - task: mnist:size=14 has images [1, 14, 14], the model's spec takes [1, 12, 12] (channels, H, W)",
+    );
+    await expect(train({ model: convModel, task: { ...teacherTask(0), outputSize: 10, loss: 'crossEntropy' }, steps: 0, batchSize: 4, config: adam })).rejects.toThrow(
+      'teacher is a dense task; a conv residual model needs an image one',
+    );
+    await expect(train({ model: convModel, task: digits(12), steps: 0, batchSize: 4, config: adam })).resolves.toMatchObject({ stopReason: 'completed', finalStep: 0 });
   });
 
   it('passes a backend error through and still ends the monitors', async () => {

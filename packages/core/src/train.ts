@@ -5,6 +5,8 @@ import type { GradientMonitor } from './monitor/monitor.js';
 import { cloneOptimizerState } from './optim.js';
 import { cloneParams, type ParamSet } from './params.js';
 import type { GradientReport } from './report.js';
+import { isConvResidual, type ModelSpec } from './spec.js';
+import { formatShape } from './tensor.js';
 import type { Task } from './tasks/task.js';
 import { parseTrainingConfig, type TrainingConfig, type TrainingConfigInput } from './training.js';
 
@@ -23,7 +25,10 @@ export interface TrainProgress {
 export interface TrainOptions {
   /** Any backend's model; it must already hold the weights to start from. */
   readonly model: Model;
-  /** Its input/output sizes and loss must fit the model's spec. Batch `k` of the task feeds optimizer step `k + 1`. */
+  /**
+   * Its input/output sizes (an image task's `inputShape` for a conv spec) and loss must fit the model's spec.
+   * Batch `k` of the task feeds optimizer step `k + 1`.
+   */
   readonly task: Task;
   /** How many steps to run in this call (counted from `initialState.step` when resuming). */
   readonly steps: number;
@@ -145,7 +150,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 async function snapshot(model: Model): Promise<Snapshot> {
   const params = cloneParams(await model.getParams());
   const state = await model.getTrainingState();
-  return { params, state: { step: state.step, optimizer: cloneOptimizerState(state.optimizer) } };
+  return { params, state: { ...state, optimizer: cloneOptimizerState(state.optimizer) } };
 }
 
 /** Validates the run against the model and task, naming every mismatch; returns the parsed config. */
@@ -160,14 +165,27 @@ function checkFit(options: TrainOptions): TrainingConfig {
   count('batchSize', options.batchSize, 1);
   count('reportEvery', options.reportEvery, 1);
   count('checkpointEvery', options.checkpointEvery, 1);
-  if (spec.inputSize !== task.inputSize) issues.push({ path: 'task', message: `${task.name} has inputSize ${task.inputSize}, the model's spec ${spec.inputSize}` });
+  issues.push(...taskInputIssues(spec, task));
   if (spec.outputSize !== task.outputSize) issues.push({ path: 'task', message: `${task.name} has outputSize ${task.outputSize}, the model's spec ${spec.outputSize}` });
-  const sequential = task.sequenceLength !== undefined;
-  if (sequential !== (spec.kind === 'recurrent')) {
-    issues.push({ path: 'task', message: `${task.name} is a ${sequential ? 'sequence' : 'dense'} task; a ${spec.kind} model needs a ${sequential ? 'dense' : 'sequence'} one` });
-  }
   const requested = options.config.loss;
   if (requested !== undefined && requested !== task.loss) issues.push({ path: 'config.loss', message: `${task.name} is trained with ${task.loss}, got ${requested}` });
   if (issues.length) throw new SpecError(issues, 'training run');
   return parseTrainingConfig({ ...options.config, loss: task.loss });
+}
+
+const taskKind = (task: Task): string => (task.sequenceLength !== undefined ? 'sequence' : task.inputShape ? 'image' : 'dense');
+
+/** Whether the task's examples have the shape the spec takes: `[C, H, W]` images for conv, sequences for recurrent. */
+export function taskInputIssues(spec: ModelSpec, task: Task): Issue[] {
+  const wanted = isConvResidual(spec) ? 'image' : spec.kind === 'recurrent' ? 'sequence' : 'dense';
+  const what = isConvResidual(spec) ? 'conv residual' : spec.kind;
+  if (taskKind(task) !== wanted) return [{ path: 'task', message: `${task.name} is a${taskKind(task) === 'image' ? 'n' : ''} ${taskKind(task)} task; a ${what} model needs a${wanted === 'image' ? 'n' : ''} ${wanted} one` }];
+  if (isConvResidual(spec)) {
+    const want = [spec.inputChannels, ...spec.inputSize];
+    const got = task.inputShape!;
+    if (want.some((d, i) => d !== got[i])) return [{ path: 'task', message: `${task.name} has images ${formatShape(got)}, the model's spec takes ${formatShape(want)} (channels, H, W)` }];
+    return [];
+  }
+  if (spec.inputSize !== task.inputSize) return [{ path: 'task', message: `${task.name} has inputSize ${task.inputSize}, the model's spec ${spec.inputSize}` }];
+  return [];
 }

@@ -172,8 +172,7 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
       if (isConvResidual(spec)) {
         const model: OnnxConvModel = new OnnxConvModel(onnxBackendIdentity, spec, params, sessionOptions, () => models.delete(model));
         models.add(model);
-        // `Model.spec` is typed `NetworkSpec` until the contract carries conv specs; a caller gets back the spec it gave.
-        return model as unknown as Model;
+        return model;
       }
       const model: OnnxModel = new OnnxModel(onnxBackendIdentity, spec, params, sessionOptions, () => models.delete(model));
       models.add(model);

@@ -24,7 +24,7 @@ describe('conv residual nets on onnx against the float64 reference', () => {
     it(`${c.name}: 3 training steps in BN train mode (weights, running statistics, block norms), then eval-mode forward`, async () => {
       const params = paramsOf(c.spec, 7);
       const model = await onnx.createModel(c.spec, params);
-      const ref = await reference.createConvModel(c.spec, params);
+      const ref = await reference.createModel(c.spec, params);
       const config = parseTrainingConfig({ loss: c.loss, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } });
       model.configureTraining(config);
       ref.configureTraining(config);

@@ -1,5 +1,6 @@
 import {
   applyTrainingStep,
+  checkBatchesTracked,
   checkConvInput,
   formatShape,
   lossNames,
@@ -13,10 +14,12 @@ import {
   type GradientReport,
   type GradientResult,
   type LossName,
+  type Model,
   type ParamSet,
   type StepOptions,
   type StepResult,
   type Tensor,
+  type TrainingState,
 } from '@gradscope/core';
 import { compileConvModel, runningStatOutput } from './conv.js';
 import { OnnxModelBase } from './model-base.js';
@@ -30,14 +33,37 @@ import { names, type Purpose } from './train.js';
  * mode moves the running statistics (PyTorch's momentum 0.1, unbiased variance); `forward` and `computeGradients`
  * never change the model. Gradients and optimizer updates cover the trainable tensors only.
  */
-export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> {
+export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Model {
   private mode: BatchNormMode = 'train';
+  private tracked = 0;
 
   /** Like PyTorch's `module.train()` / `module.eval()`. */
   setBatchNormMode(mode: BatchNormMode): void {
     this.alive();
     if (mode !== 'train' && mode !== 'eval') throw new NotSupportedError('onnx', `BatchNorm mode ${JSON.stringify(mode)}`, 'expected train or eval');
     this.mode = mode;
+  }
+
+  getBatchNormMode(): BatchNormMode {
+    return this.mode;
+  }
+
+  /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
+  get batchesTracked(): number {
+    return this.tracked;
+  }
+
+  /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
+  override async getTrainingState(): Promise<TrainingState> {
+    const state = await super.getTrainingState();
+    return this.spec.norm === 'batch' ? { ...state, batchesTracked: this.tracked } : state;
+  }
+
+  override async setTrainingState(state: TrainingState): Promise<void> {
+    this.alive();
+    const tracked = checkBatchesTracked(state);
+    await super.setTrainingState(state);
+    if (tracked !== undefined && this.spec.norm === 'batch') this.tracked = tracked;
   }
 
   /** Compiles (once per purpose, loss, batch size and BatchNorm mode) and runs the graph. */
@@ -100,6 +126,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> {
       const out = await this.run(withReport ? 'report' : 'train', config.loss, n, feeds);
       const trainable: Record<string, Float32Array> = {};
       const grads: Record<string, Float32Array> = {};
+      if (this.spec.norm === 'batch' && this.mode === 'train') this.tracked++;
       for (const { name, trainable: t } of paramShapes(this.spec)) {
         const stat = out[runningStatOutput(name)];
         // The step's forward (BN train mode) moves the running statistics, as PyTorch's does.

@@ -36,7 +36,7 @@ describe('block-output gradient norms of a conv net', () => {
     params['fc.weight'] = { ...params['fc.weight']!, data: params['fc.weight']!.data.map((v) => v * 1e-30) };
     const batch = batchOf(spec, 3, 'mse', 8);
     const model = await onnx.createModel(spec, params);
-    const ref = await reference.createConvModel(spec, params);
+    const ref = await reference.createModel(spec, params);
     const got = (await model.computeGradients(batch, 'mse')).blockOutputGradNorms!;
     const want = (await ref.computeGradients(batch, 'mse')).blockOutputGradNorms!;
     expect(want.every((w) => w > 1e-33 && w < 1e-27)).toBe(true);

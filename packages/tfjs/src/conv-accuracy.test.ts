@@ -21,7 +21,7 @@ describe('deep conv nets on tfjs wasm agree with the float64 reference', () => {
     const batch = strokeBatch(spec, 16, seed);
     const reference = createReferenceBackend();
     const tfjs = await createTfjsBackend({ backend: 'wasm' });
-    const want = await (await reference.createConvModel(spec, params)).computeGradients(batch, 'crossEntropy');
+    const want = await (await reference.createModel(spec, params)).computeGradients(batch, 'crossEntropy');
     const got = await (await tfjs.createModel(spec, params)).computeGradients(batch, 'crossEntropy');
     expectTensorClose(got.output.data, want.output.data, 1e-5, 'output');
     for (const [name, g] of Object.entries(want.grads)) expectTensorClose(got.grads[name]!.data, g.data, 1e-4, `grad ${name}`);

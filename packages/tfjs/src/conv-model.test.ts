@@ -27,7 +27,7 @@ describe.each<{ device: TfjsDevice; picked: typeof cases }>([
     const batch = convBatch(spec, loss, 4, 9);
     const reference = createReferenceBackend();
     const tfjs = await createTfjsBackend({ backend: device });
-    const oracle = await reference.createConvModel(spec, params);
+    const oracle = await reference.createModel(spec, params);
     oracle.setBatchNormMode(mode);
     const want = await oracle.computeGradients(batch, loss);
     const model = await tfjs.createModel(spec, params);
@@ -54,7 +54,7 @@ describe('conv training agrees with the reference', () => {
     const config = parseTrainingConfig({ loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } });
     const reference = createReferenceBackend();
     const tfjs = await createTfjsBackend();
-    const want = await reference.createConvModel(spec, params);
+    const want = await reference.createModel(spec, params);
     const got = await tfjs.createModel(spec, params);
     want.configureTraining(config);
     got.configureTraining(config);

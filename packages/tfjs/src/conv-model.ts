@@ -7,6 +7,7 @@ import {
   applyTrainingStep,
   assertTrainingSupported,
   batchNormModes,
+  checkBatchesTracked,
   checkConvInput,
   createOptimizerState,
   formatShape,
@@ -21,6 +22,7 @@ import {
   type GradientReport,
   type GradientResult,
   type LossName,
+  type Model,
   type OptimizerState,
   type ParamSet,
   type ParamShape,
@@ -50,7 +52,7 @@ interface ConvPass {
  * statistics and `trainStep` updates the running statistics (momentum 0.1, unbiased variance); `forward` and
  * `computeGradients` never change the model. In `eval` mode the running statistics are used.
  */
-export class TfjsConvModel {
+export class TfjsConvModel implements Model {
   readonly spec: ConvResidualSpec;
   readonly backend = TFJS_BACKEND_NAME;
   readonly device: TfjsDevice;
@@ -157,15 +159,19 @@ export class TfjsConvModel {
     if (this.training) this.training.host = this.downloadTrainable();
   }
 
+  /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
   async getTrainingState(): Promise<TrainingState> {
     this.assertLive();
-    return trainingStateOf(this.training?.state ?? createOptimizerState());
+    const state = trainingStateOf(this.training?.state ?? createOptimizerState());
+    return this.spec.norm === 'batch' ? { ...state, batchesTracked: this.tracked } : state;
   }
 
   async setTrainingState(state: TrainingState): Promise<void> {
     this.assertLive();
     if (!this.training) throw new TrainingNotConfiguredError(TFJS_BACKEND_NAME, 'setTrainingState');
+    const tracked = checkBatchesTracked(state);
     this.training.state = restoreOptimizerState(this.spec, state);
+    if (tracked !== undefined && this.spec.norm === 'batch') this.tracked = tracked;
   }
 
   async dispose(): Promise<void> {

@@ -5,12 +5,9 @@ import {
   computeLoss,
   unsupportedSpecFeature,
   type Backend,
-  type BatchNormMode,
-  type ConvResidualSpec,
   type GradientResult,
   type Model,
   type ModelSpec,
-  type ParamSet,
   type Tensor,
 } from '@gradscope/core';
 import { referenceSpread } from './agreement.js';
@@ -36,37 +33,13 @@ export interface WorkloadOutcome {
   spread?: Spread;
 }
 
-/** The part of `Model` a workload uses; conv models of the reference are not typed as `Model` yet. */
-type RunnableModel = Pick<Model, 'forward' | 'computeGradients' | 'configureTraining' | 'trainStep' | 'setParams' | 'dispose'> & {
-  setBatchNormMode?(mode: BatchNormMode): void;
-};
-
-/** The reference builds conv nets with `createConvModel` until its `createModel` (and manifest) take them. */
-interface ConvModelFactory {
-  createConvModel(spec: ConvResidualSpec, params: ParamSet): Promise<RunnableModel>;
-}
-
-function convFactory(backend: Backend, spec: ModelSpec): ConvModelFactory | undefined {
-  const isConv = spec.kind === 'residual' && spec.variant === 'conv';
-  const candidate = backend as Backend & Partial<ConvModelFactory>;
-  return isConv && typeof candidate.createConvModel === 'function' ? (candidate as Backend & ConvModelFactory) : undefined;
-}
-
-/** Whether `runWorkload` can build this spec on the backend (its manifest covers it, or it has a conv factory). */
+/** Whether `runWorkload` can build this spec on the backend: its manifest covers it. */
 export function canRun(backend: Backend, spec: ModelSpec): boolean {
-  return unsupportedSpecFeature(backend.supports, spec) === undefined || convFactory(backend, spec) !== undefined;
-}
-
-async function createRunnableModel(backend: Backend, spec: ModelSpec, params: ParamSet): Promise<RunnableModel> {
-  if (unsupportedSpecFeature(backend.supports, spec) === undefined) return backend.createModel(spec, params);
-  const factory = convFactory(backend, spec);
-  if (factory) return factory.createConvModel(spec as ConvResidualSpec, params);
-  assertSpecSupported(backend, spec);
-  throw new Error('unreachable: assertSpecSupported throws for an unsupported spec');
+  return unsupportedSpecFeature(backend.supports, spec) === undefined;
 }
 
 /** Misclassified fraction and mean cross-entropy of the test set, in chunks, BatchNorm in eval mode. */
-async function testPoint(model: RunnableModel, test: { input: Tensor; target: Tensor }, step: number): Promise<TestPoint> {
+async function testPoint(model: Model, test: { input: Tensor; target: Tensor }, step: number): Promise<TestPoint> {
   const [n, ...rest] = test.input.shape as [number, ...number[]];
   const per = rest.reduce((a, b) => a * b, 1);
   const chunk = 100;
@@ -98,8 +71,8 @@ async function testPoint(model: RunnableModel, test: { input: Tensor; target: Te
  * `NotSupportedError` before building anything when the backend cannot build the spec.
  */
 export async function runWorkload(backend: Backend, w: Workload, train: boolean, measureSpread = false): Promise<WorkloadOutcome> {
-  if (!canRun(backend, w.spec)) assertSpecSupported(backend, w.spec);
-  const model = await createRunnableModel(backend, w.spec, w.params);
+  assertSpecSupported(backend, w.spec);
+  const model = await backend.createModel(w.spec, w.params);
   try {
     const initial = await model.computeGradients(w.data.probe, w.training.loss);
     const snapshots: BlockNormSnapshot[] = initial.blockOutputGradNorms ? [{ step: 0, norms: initial.blockOutputGradNorms }] : [];

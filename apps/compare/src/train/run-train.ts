@@ -11,7 +11,7 @@ import {
   type Checkpoint,
   type GradientMonitor,
   type GradientWarning,
-  type NetworkSpec,
+  type ModelSpec,
   type ParamSet,
   type TrainingConfig,
   type TrainingConfigInput,
@@ -71,7 +71,7 @@ function monitorSink(monitor: string, append: boolean): GradientMonitor {
 }
 
 interface Start {
-  spec: NetworkSpec;
+  spec: ModelSpec;
   params: ParamSet;
   config: TrainingConfig;
   state?: TrainingState;

@@ -14,6 +14,11 @@ export interface Task {
   readonly loss: LossName;
   /** Timesteps per example for sequence tasks (input `[batch, T, inputSize]`); absent for dense tasks. */
   readonly sequenceLength?: number;
+  /**
+   * Image tasks: the shape of one example, `[channels, H, W]` (input `[batch, channels, H, W]`, NCHW), with
+   * `inputSize` = channels·H·W. Absent for dense and sequence tasks. Conv specs need a task with it.
+   */
+  readonly inputShape?: readonly [number, number, number];
   /** Training batch number `index` (0-based) of the stream; the same (seed, index, batchSize) always gives the same batch. */
   trainBatch(batchSize: number, index: number): Batch;
   /** A held-out set of `n` examples from a stream separate from training; `testSet(m)` is a prefix of `testSet(n)` for m <= n. */

@@ -17,7 +17,7 @@ describe('the reference conv net matches every PyTorch conv golden to 1e-9', () 
   });
 
   it.each(cases.map((c) => [c.id, c] as const))('%s', async (_, c) => {
-    const model = await backend.createConvModel(c.spec, c.params);
+    const model = await backend.createModel(c.spec, c.params);
     model.setBatchNormMode(c.mode);
     expect(relativeError((await model.forward64(c.batch.input)).data, c.expected.output.data), 'output').toBeLessThan(1e-9);
     const r = await model.computeGradients64(c.batch, c.loss);
@@ -40,7 +40,7 @@ describe('the reference conv net matches every PyTorch conv golden to 1e-9', () 
 
 describe('the reference conv net follows PyTorch training trajectories (BN train mode) to 1e-9', () => {
   it.each(loadConvTrajectories().map((t) => [t.id, t] as const))('%s', async (_, t) => {
-    const model = await backend.createConvModel(t.spec, t.params);
+    const model = await backend.createModel(t.spec, t.params);
     model.configureTraining(t.config);
     for (const s of t.steps) {
       const r = await model.trainStep(t.batch);

@@ -5,14 +5,14 @@ import {
   cellTypes,
   clipModes,
   DisposedError,
-  NotSupportedError,
+  isConvResidual,
   lossNames,
   optimizerNames,
   parseModelSpec,
-  parseSpec,
   type ConvResidualSpec,
   scheduleNames,
   type Backend,
+  type ModelSpec,
   type NetworkSpec,
   type ParamSet,
   type Supports,
@@ -25,7 +25,7 @@ import { TESTKIT_VERSION } from './version.js';
 /** Everything core defines: the reference is the oracle the conformance suite compares other backends with. */
 export const referenceSupports: Supports = {
   semantics: 'pytorch',
-  residual: { variants: ['dense'], activations: [...activations] },
+  residual: { variants: ['dense', 'conv'], activations: [...activations] },
   recurrent: { cells: [...cellTypes] },
   losses: [...lossNames],
   training: true,
@@ -40,11 +40,9 @@ export const referenceSupports: Supports = {
 export interface ReferenceBackend extends Backend {
   /** Builds a model whose float64 methods (`forward64`, `computeGradients64`, `getParams64`) skip the float32 rounding. */
   createModel(spec: NetworkSpec, params: ParamSet): Promise<ReferenceModel>;
-  /**
-   * Builds a convolutional residual net (`variant: "conv"`). Separate from `createModel` until the `Model` contract
-   * carries conv specs; `supports.residual.variants` lists "conv" only once `createModel` accepts it.
-   */
-  createConvModel(spec: ConvResidualSpec, params: ParamSet): Promise<ReferenceConvModel>;
+  /** A conv residual spec (`variant: "conv"`) gives a `ReferenceConvModel`, which adds BatchNorm modes and probes. */
+  createModel(spec: ConvResidualSpec, params: ParamSet): Promise<ReferenceConvModel>;
+  createModel(spec: ModelSpec, params: ParamSet): Promise<ReferenceModel | ReferenceConvModel>;
 }
 
 /**
@@ -59,22 +57,16 @@ export function createReferenceBackend(): ReferenceBackend {
     name: 'reference',
     runtime: { name: '@gradscope/testkit reference', version: TESTKIT_VERSION, device: 'float64' },
     supports: referenceSupports,
-    async createModel(spec, params) {
+    // One implementation behind the overloads: the spec's kind decides the class.
+    createModel: (async (spec: ModelSpec, params: ParamSet): Promise<ReferenceModel | ReferenceConvModel> => {
       if (disposed) throw new DisposedError('reference backend');
-      const parsed = parseSpec(spec); // a validated copy: later edits by the caller cannot reach the model
+      const parsed = parseModelSpec(spec); // a validated copy: later edits by the caller cannot reach the model
       assertSpecSupported(backend, parsed);
-      const model = new ReferenceModel(backend, parsed, params, () => models.delete(model));
+      const forget = (): boolean => models.delete(model);
+      const model = isConvResidual(parsed) ? new ReferenceConvModel(backend, parsed, params, forget) : new ReferenceModel(backend, parsed, params, forget);
       models.add(model);
       return model;
-    },
-    async createConvModel(spec, params) {
-      if (disposed) throw new DisposedError('reference backend');
-      const parsed = parseModelSpec(spec);
-      if (parsed.kind !== 'residual' || parsed.variant !== 'conv') throw new NotSupportedError('reference', `${parsed.kind} spec in createConvModel`, 'use createModel');
-      const model = new ReferenceConvModel(backend, parsed, params, () => models.delete(model));
-      models.add(model);
-      return model;
-    },
+    }) as ReferenceBackend['createModel'],
     async dispose() {
       disposed = true;
       for (const m of [...models]) await m.dispose();

@@ -1,6 +1,7 @@
 import {
   applyTrainingStep,
   assertTrainingSupported,
+  checkBatchesTracked,
   checkConvInput,
   computeLoss,
   createOptimizerState,
@@ -20,6 +21,7 @@ import {
   type GradientReport,
   type GradientResult,
   type LossName,
+  type Model,
   type OptimizerState,
   type ParamSet,
   type StepOptions,
@@ -51,15 +53,14 @@ function checkTarget(spec: ConvResidualSpec, target: AnyTensor, batch: number, l
 
 /**
  * A convolutional residual net (`variant: "conv"`) held in float64: torchvision's ResNet with BasicBlocks, exact
- * gradients, PyTorch's BatchNorm. It offers the `Model` methods; its `spec` is a `ConvResidualSpec`, which the
- * `Model` contract (typed on `NetworkSpec`) does not cover yet, hence a class of its own.
+ * gradients, PyTorch's BatchNorm.
  *
  * BatchNorm mode (`setBatchNormMode`): `train` (the default, like a fresh torch module) normalizes with batch statistics,
  * `eval` with the running ones. Only `trainStep` in `train` mode updates the running statistics (momentum 0.1,
  * unbiased variance) and `batchesTracked`; `forward` and `computeGradients` never change the model. Gradients and
  * optimizer updates cover the trainable tensors only, never `running_mean` / `running_var`.
  */
-export class ReferenceConvModel {
+export class ReferenceConvModel implements Model {
   readonly backend = 'reference';
   private params: Params64;
   private mode: BatchNormMode = 'train';
@@ -178,14 +179,18 @@ export class ReferenceConvModel {
     this.params = this.widen(params);
   }
 
+  /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
   async getTrainingState(): Promise<TrainingState> {
     this.guard();
-    return exportTrainingState(this.state);
+    const state = exportTrainingState(this.state);
+    return this.spec.norm === 'batch' ? { ...state, batchesTracked: this.tracked } : state;
   }
 
   async setTrainingState(state: TrainingState): Promise<void> {
     this.guard();
+    const tracked = checkBatchesTracked(state);
     this.state = importTrainingState(this.spec, state);
+    if (tracked !== undefined && this.spec.norm === 'batch') this.tracked = tracked;
   }
 
   async dispose(): Promise<void> {
