@@ -245,6 +245,25 @@ describe('gradscope compare (the built CLI)', () => {
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).suite.name).toBe('smoke');
   });
 
+  it('--experiments runs only the named experiments; the report and results.json hold just those', () => {
+    const out = join(tmp, 'report-mnist-only');
+    const r = run('compare', '--backends', 'reference', '--suite', 'smoke', '--experiments', 'mnist', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\[4\/4\] ResNet-14 mnist 14×14 on reference$/m);
+    expect(r.stdout).toContain('Depth on real digits (MNIST 14×14');
+    expect(r.stdout).not.toContain('Depth: gradient reaching the first and last block');
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.experiments).toEqual(['mnist']);
+    expect([results.depth.runs.length, results.time.runs.length, results.mnist.runs.length]).toEqual([0, 0, 4]);
+  });
+
+  it('--experiments with an unknown name: usage error naming the choices, exit 2', () => {
+    const r = run('compare', '--experiments', 'mnist,width', '--out', join(tmp, 'unused-exp'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('gradscope: error: --experiments: expected a comma-separated list of depth|time|mnist, got "mnist,width"\n');
+    expect(existsSync(join(tmp, 'unused-exp'))).toBe(false);
+  });
+
   it('interrupted (Ctrl-C) while running, it leaves the previous report intact', async () => {
     const out = join(tmp, 'report-interrupted');
     expect(run('compare', '--backends', 'reference', '--suite', 'smoke', '--out', out, '--seed', '1').code).toBe(0);

@@ -34,6 +34,14 @@ function zerosLike(g: Graph, value: string): string {
   return g.constFloat(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
 }
 
+/**
+ * ReduceSum over `axes` (dims kept), one axis at a time. onnxruntime sums in float32 in sequence, so one sum over
+ * N·H·W terms loses the digits of a cancelling gradient sum (BatchNorm's in a deep plain net); short sums keep them.
+ */
+export function sumAxes(g: Graph, t: string, axes: readonly number[]): string {
+  return [...axes].sort((a, b) => b - a).reduce((acc, axis) => g.op1('ReduceSum', [acc, g.constInt64([axis])], { keepdims: 1 }), t);
+}
+
 /** Sums a broadcast gradient back to the shape of the operand it came from. */
 export function unbroadcast(g: Graph, grad: string, target: readonly number[]): string {
   const gs = g.shape(grad);
@@ -43,8 +51,7 @@ export function unbroadcast(g: Graph, grad: string, target: readonly number[]): 
   gs.forEach((d, i) => {
     if (i < lead || (target[i - lead] === 1 && d !== 1)) axes.push(i);
   });
-  const summed = axes.length ? g.op1('ReduceSum', [grad, g.constInt64(axes)], { keepdims: 1 }) : grad;
-  return g.op1('Reshape', [summed, g.constInt64([...target])]);
+  return g.op1('Reshape', [sumAxes(g, grad, axes), g.constInt64([...target])]);
 }
 
 function first(node: Node, i = 0): string {
@@ -77,7 +84,8 @@ function perChannel(g: Graph, v: string, rank: number): string {
 /** Sum over every axis but the channel axis 1 of an `[N, C, ...]` tensor, giving `[C]`. */
 function sumPerChannel(g: Graph, t: string): string {
   const rank = g.shape(t).length;
-  return g.op1('ReduceSum', [t, g.constInt64([0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)])], { keepdims: 0 });
+  const summed = sumAxes(g, t, [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)]);
+  return g.op1('Reshape', [summed, g.constInt64([g.shape(t)[1]!])]);
 }
 
 /** Swaps the batch and channel axes of an `[N, C, ...]` tensor. */

@@ -28,9 +28,11 @@ export function batchNormTraining(g: Graph, x: string, scale: string, bias: stri
   const count = axes.reduce((n, a) => n * xs[a]!, 1);
   if (count < 2) throw new GraphError(`batch normalization in training needs more than one value per channel, got input [${xs}]`);
   const channelShape = g.constInt64([1, -1, ...new Array<number>(xs.length - 2).fill(1)]);
-  const mean = g.op1('ReduceMean', [x], { axes, keepdims: 1 });
+  // one axis at a time, for the reason of sumAxes
+  const meanOver = (t: string): string => [...axes].reverse().reduce((acc, axis) => g.op1('ReduceMean', [acc], { axes: [axis], keepdims: 1 }), t);
+  const mean = meanOver(x);
   const centered = g.op1('Sub', [x, mean]);
-  const variance = g.op1('ReduceMean', [g.op1('Mul', [centered, centered])], { axes, keepdims: 1 });
+  const variance = meanOver(g.op1('Mul', [centered, centered]));
   const normalized = g.op1('Div', [centered, g.op1('Sqrt', [g.op1('Add', [variance, g.constFloat(options.eps ?? 1e-5)])])]);
   const y = g.op1('Add', [g.op1('Mul', [normalized, g.op1('Reshape', [scale, channelShape])]), g.op1('Reshape', [bias, channelShape])]);
   if (!options.running) return { y };

@@ -6,3 +6,4 @@ export { forward64, gradients64, loss64, type AnyBatch, type AnyTensor, type Gra
 export { toParams64, type Params64, type Tensor64 } from './reference/params64.js';
 export * from './goldens/index.js';
 export * from './conformance/index.js';
+export { strokeBatch } from './stroke-batch.js';

@@ -4,6 +4,7 @@ import { findBackendEntry } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
 import { compare } from '../compare/compare.js';
 import { suiteNames, type SuiteName } from '../compare/suites.js';
+import { experiments, type Experiment } from '../compare/workloads.js';
 import { formatTextTable, resultTables } from '../compare/tables.js';
 import { writeAll, type CliIO } from '../output.js';
 import { createProgressView } from '../progress.js';
@@ -19,8 +20,18 @@ class CompareRunsFailedError extends GradscopeError {
 interface CompareFlags {
   backends?: string;
   suite: SuiteName;
+  experiments?: string;
   out: string;
   seed: string;
+}
+
+function parseExperiments(value: string): Experiment[] {
+  const names = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const unknown = names.filter((e) => !(experiments as readonly string[]).includes(e));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new UsageError(`--experiments: expected a comma-separated list of ${experiments.join('|')}, got "${value}"`);
+  }
+  return names as Experiment[];
 }
 
 function parseSeed(value: string): number {
@@ -35,6 +46,7 @@ export function registerCompare(program: Command, io: CliIO): void {
     .description('run the depth (plain vs residual), time (RNN vs GRU vs LSTM) and depth-on-MNIST (plain vs ResNet conv nets) experiments on several backends; print tables and write an HTML report')
     .option('--backends <list>', 'comma-separated backends, e.g. tfjs,onnx,brain (default: every adapter that loads here)')
     .addOption(new Option('--suite <name>', 'smoke (seconds), quick (about two minutes), full (to convergence)').choices(suiteNames).default('quick'))
+    .option('--experiments <list>', `comma-separated experiments to run: ${experiments.join(', ')} (default: all)`)
     .option('--out <dir>', 'report folder (index.html and results.json)', 'report')
     .option('--seed <n>', 'seed of the initial weights and the data', '0')
     .action(async (flags: CompareFlags) => {
@@ -43,12 +55,13 @@ export function registerCompare(program: Command, io: CliIO): void {
         .map((b) => b.trim())
         .filter(Boolean);
       const seed = parseSeed(flags.seed);
+      const picked = flags.experiments === undefined ? undefined : parseExperiments(flags.experiments);
       for (const name of backends ?? []) findBackendEntry(name); // usage errors before touching the disk
       await assertReportDirWritable(flags.out);
       const view = createProgressView(io);
       let results;
       try {
-        results = await compare({ suite: flags.suite, seed, onProgress: (e) => view.update(e), ...(backends && { backends }) });
+        results = await compare({ suite: flags.suite, seed, onProgress: (e) => view.update(e), ...(backends && { backends }), ...(picked && { experiments: picked }) });
       } finally {
         view.stop();
       }

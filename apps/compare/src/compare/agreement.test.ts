@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { GradientResult } from '@gradscope/core';
-import { agreementRow, perValueRelativeError } from './agreement.js';
+import type { GradientResult, ParamSet } from '@gradscope/core';
+import { agreementRow, perValueRelativeError, referenceSpread } from './agreement.js';
 
 const t = (data: number[]) => ({ shape: [data.length], data: Float32Array.from(data) });
 
@@ -33,5 +33,33 @@ describe('agreement with the reference', () => {
     expect(row.grads).toBe(Infinity);
     expect(row.worstParam).toBe('fc.bias');
     expect(row.pass).toBe(false);
+  });
+
+  it('a row outside the tolerances is marked within the float32 spread only when the reference itself moves that far', () => {
+    const ref = result([1, 2], [4, -4], [1, 1]);
+    const flipped = result([1, 2], [4, -4.2], [1, 1]); // 0.05 off in fc.weight, as one flipped ReLU unit does
+    const kink = agreementRow('plain-32', 'tfjs', flipped, ref, { output: 1e-6, grads: 0.08, norms: 1e-4 });
+    expect([kink.pass, kink.withinFloat32Spread]).toEqual([false, true]);
+    const smooth = agreementRow('plain-32', 'tfjs', flipped, ref, { output: 1e-6, grads: 2e-5, norms: 1e-4 });
+    expect([smooth.pass, smooth.withinFloat32Spread]).toEqual([false, false]);
+  });
+
+  it('referenceSpread measures how far the model moves under 1e-6 weight changes and puts the weights back', async () => {
+    // a model whose output is a kink: relu(w · 1) with w on zero's edge
+    let w = 1e-7;
+    const model = {
+      async computeGradients(): Promise<GradientResult> {
+        return { output: t([Math.max(0, w)]), loss: 0, grads: { w: t([w > 0 ? 1 : 0]) } };
+      },
+      async setParams(p: ParamSet) {
+        w = p['w']!.data[0]! - 0.9999999; // weights near 1 so the relative change reaches the edge at 1e-7
+      },
+    };
+    const params = { w: t([0.9999999 + 1e-7]) };
+    await model.setParams(params);
+    const initial = await model.computeGradients();
+    const spread = await referenceSpread(model, params, { input: t([1]), target: t([0]) }, 'mse', initial);
+    expect(spread.grads).toBe(1); // some draw crossed the kink: the gradient jumped from 1 to 0
+    expect((await model.computeGradients()).grads['w']!.data[0]).toBe(1); // restored
   });
 });

@@ -9,7 +9,7 @@ import { degradationSummary } from './degradation.js';
 import { canRun, runWorkload, type WorkloadOutcome } from './run-workload.js';
 import { median } from './stats.js';
 import { suites, type SuiteName } from './suites.js';
-import { depthWorkloads, mnistWorkloads, timeWorkloads, type Workload } from './workloads.js';
+import { depthWorkloads, experiments, mnistWorkloads, timeWorkloads, type Experiment, type Workload } from './workloads.js';
 
 export interface ProgressEvent {
   /** Runs finished so far, out of `total`. */
@@ -23,6 +23,8 @@ export interface CompareOptions {
   /** Backends to compare (registry names). Default: every adapter that loads here, or `reference` when none does. */
   backends?: readonly string[];
   suite?: SuiteName;
+  /** Which experiments to run (default all three, in the order depth, time, mnist). */
+  experiments?: readonly Experiment[];
   /** Seed of the initial weights and of the data; the same on every backend. */
   seed?: number;
   onProgress?: (event: ProgressEvent) => void;
@@ -76,7 +78,12 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
     const reference = backends.get(REFERENCE)!;
     const compared = [...backends.keys()].filter((n) => n !== REFERENCE || selected.includes(REFERENCE));
 
-    const workloads = [...depthWorkloads(suite, seed), ...timeWorkloads(suite, seed), ...mnistWorkloads(suite, seed)];
+    const wanted = new Set(options.experiments ?? experiments);
+    const workloads = [
+      ...(wanted.has('depth') ? depthWorkloads(suite, seed) : []),
+      ...(wanted.has('time') ? timeWorkloads(suite, seed) : []),
+      ...(wanted.has('mnist') ? mnistWorkloads(suite, seed) : []),
+    ];
     const runsOf = (w: Workload): string[] =>
       compared.filter((n) => n !== STOCK_LSTM || selected.includes(STOCK_LSTM) || w.time?.cell === 'lstm');
     // the reference's gradients at init are only needed when some compared backend can run the workload
@@ -89,6 +96,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
     const results: CompareResults = {
       gradscopeCompareVersion: VERSION,
       suite,
+      experiments: experiments.filter((e) => wanted.has(e)),
       seed,
       startedAt: startedAt.toISOString(),
       durationMs: 0,
@@ -109,13 +117,13 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
       const outcomes = new Map<string, WorkloadOutcome>();
       if (referenceForAgreement(w)) {
         progress(`${w.label} on reference (gradients at init)`);
-        outcomes.set(REFERENCE, await runWorkload(reference, w, false));
+        outcomes.set(REFERENCE, await runWorkload(reference, w, false, isConv(w)));
         done++;
       }
       for (const name of runsOf(w)) {
         progress(`${w.label} on ${name}`);
         try {
-          outcomes.set(name, await runWorkload(backends.get(name)!, w, true));
+          outcomes.set(name, await runWorkload(backends.get(name)!, w, true, name === REFERENCE && isConv(w)));
         } catch (err) {
           // one backend failing on one workload must not throw away the rest of a long run
           const kind = err instanceof NotSupportedError ? 'unsupported' : 'failed';
@@ -132,6 +140,11 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
   } finally {
     for (const b of backends.values()) await b.dispose();
   }
+}
+
+/** Conv nets have ReLU kinks a float32 runtime may land on the other side of; the reference measures its spread there. */
+function isConv(w: Workload): boolean {
+  return w.spec.kind === 'residual' && w.spec.variant === 'conv';
 }
 
 /** Adds one workload's outcomes on every backend to the results. */
@@ -176,7 +189,7 @@ function record(
       });
     }
     if (ref && name !== REFERENCE && backends.get(name)!.supports.semantics === 'pytorch') {
-      results.agreement.rows.push(agreementRow(w.label, name, o.initial, ref.initial));
+      results.agreement.rows.push(agreementRow(w.label, name, o.initial, ref.initial, ref.spread));
     }
     if (o.stepMs.length > 0) {
       results.speed.rows.push({ backend: name, workload: w.label, medianStepMs: median(o.stepMs), steps: o.stepMs.length });

@@ -88,7 +88,19 @@ export interface AgreementRow {
   worstParam: string;
   /** The largest per-value relative error over every gradient-norm series (blocks or timesteps). */
   norms: number;
+  /** Within DESIGN.md's tolerances. */
   pass: boolean;
+  /** Conv nets: how far the reference itself moves under float32-sized weight changes (`referenceSpread`). */
+  spread?: Spread;
+  /** Outside the tolerances, but no further off than the reference's own spread: the batch sits on a ReLU kink. */
+  withinFloat32Spread?: boolean;
+}
+
+/** The largest change of each agreement measure over the reference's perturbed runs. */
+export interface Spread {
+  output: number;
+  grads: number;
+  norms: number;
 }
 
 export interface SpeedRow {
@@ -132,6 +144,8 @@ export const ADDING_BASELINE_MSE = 1 / 6;
 export interface CompareResults {
   gradscopeCompareVersion: string;
   suite: SuiteSettings;
+  /** The experiments this run included (`--experiments`). */
+  experiments: Experiment[];
   seed: number;
   startedAt: string;
   durationMs: number;

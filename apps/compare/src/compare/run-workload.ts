@@ -10,7 +10,8 @@ import {
   type ModelSpec,
   type Tensor,
 } from '@gradscope/core';
-import type { BlockNormSnapshot, TestPoint } from './results.js';
+import { referenceSpread } from './agreement.js';
+import type { BlockNormSnapshot, Spread, TestPoint } from './results.js';
 import type { Workload } from './workloads.js';
 
 /** What one backend produced on one workload. */
@@ -28,6 +29,8 @@ export interface WorkloadOutcome {
   test?: TestPoint[];
   /** Why training did not run, when the backend cannot train this workload. */
   trainingSkipped?: string;
+  /** The reference on conv workloads: how far its own initial gradients move under float32-sized weight changes. */
+  spread?: Spread;
 }
 
 /** Whether `runWorkload` can build this spec on the backend: its manifest covers it. */
@@ -67,13 +70,14 @@ async function testPoint(model: Model, test: { input: Tensor; target: Tensor }, 
  * Gradients at init, then (when `train`) the workload's training steps, timing each one. Throws
  * `NotSupportedError` before building anything when the backend cannot build the spec.
  */
-export async function runWorkload(backend: Backend, w: Workload, train: boolean): Promise<WorkloadOutcome> {
+export async function runWorkload(backend: Backend, w: Workload, train: boolean, measureSpread = false): Promise<WorkloadOutcome> {
   assertSpecSupported(backend, w.spec);
   const model = await backend.createModel(w.spec, w.params);
   try {
     const initial = await model.computeGradients(w.data.probe, w.training.loss);
     const snapshots: BlockNormSnapshot[] = initial.blockOutputGradNorms ? [{ step: 0, norms: initial.blockOutputGradNorms }] : [];
     const outcome: WorkloadOutcome = { initial, snapshots, loss: [], stepMs: [] };
+    if (measureSpread) outcome.spread = await referenceSpread(model, w.params, w.data.probe, w.training.loss, initial);
     if (!train) return outcome;
     try {
       assertTrainingSupported(backend, w.training);

@@ -77,6 +77,6 @@ export const suites: Record<SuiteName, SuiteSettings> = {
     name: 'full',
     depth: { depths: [4, 8, 16, 32, 56], activations: ['sigmoid', 'tanh', 'relu'], width: 16, batch: 64, steps: 1500, reportEvery: 250, optimizer: adam(1e-2) },
     time: { lengths: [10, 30, 50, 100, 200], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 32, numLayers: 1, batch: 32, steps: 1000, testSize: 1000, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
-    mnist: { depths: [8, 20, 32], imageSize: 28, batch: 64, steps: 600, reportEvery: 100, testSize: 2000, optimizer: sgd(0.02) },
+    mnist: { depths: [8, 20, 32], imageSize: 28, batch: 32, steps: 300, reportEvery: 50, testSize: 1000, optimizer: sgd(0.02) },
   },
 };

@@ -77,7 +77,7 @@ export function resultTables(r: CompareResults): Table[] {
     tables.push({
       title: `Agreement with the float64 reference (tolerances: output ${t.output}, gradients ${t.grads}, norm series ${t.norms} per value)`,
       headers: ['spec', 'backend', 'output', 'gradients', 'worst parameter', 'norm series', 'within tolerance'],
-      rows: r.agreement.rows.map((a) => [a.spec, a.backend, fmt(a.output), fmt(a.grads), a.worstParam, fmt(a.norms), a.pass ? 'yes' : 'NO']),
+      rows: r.agreement.rows.map((a) => [a.spec, a.backend, fmt(a.output), fmt(a.grads), a.worstParam, fmt(a.norms), a.pass ? 'yes' : a.withinFloat32Spread ? `float32 kink (ref. spread ${fmt(a.spread!.grads)})` : 'NO']),
     });
   }
   if (r.speed.rows.length > 0) {

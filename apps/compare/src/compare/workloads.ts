@@ -2,7 +2,8 @@ import { describeSpec, initParams, parseModelSpec, parseSpec, parseTrainingConfi
 import type { SuiteSettings } from './suites.js';
 import { addingData, mnistData, spiralsData, type WorkloadData } from './tasks.js';
 
-export type Experiment = 'depth' | 'time' | 'mnist';
+export const experiments = ['depth', 'time', 'mnist'] as const;
+export type Experiment = (typeof experiments)[number];
 
 /** One network with its data, run identically on every backend. */
 export interface Workload {

@@ -24,6 +24,7 @@ function emptyResults(seed: number): CompareResults {
   return {
     gradscopeCompareVersion: 'test',
     suite: suites.smoke,
+    experiments: [],
     seed,
     startedAt: new Date(0).toISOString(),
     durationMs: 1,

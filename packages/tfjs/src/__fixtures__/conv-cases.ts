@@ -34,3 +34,4 @@ export function convBatch(spec: ConvResidualSpec, loss: LossName, size: number, 
 
 export const cifarZeropad = { inputSize: 7, stem: 'cifar', shortcut: 'zeropad', stages: [{ blocks: 2, channels: 4 }, { blocks: 1, channels: 6, stride: 2 }] };
 export const imagenetProjection = { inputSize: [13, 11], stem: 'imagenet', shortcut: 'projection', stages: [{ blocks: 1, channels: 3 }, { blocks: 2, channels: 5, stride: 2 }] };
+
