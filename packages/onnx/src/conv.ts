@@ -1,6 +1,7 @@
 import { convLayout, paramShapes, ShapeError, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
 import { appendBackward } from './autodiff.js';
 import { batchNormTraining } from './batchnorm.js';
+import { DEAD_UNIT_COUNTS, deadUnitCounts } from './dead-units.js';
 import { Graph } from './graph.js';
 import type { ParamValue } from './residual.js';
 import { appendLoss, CompileError, names, type CompiledModel, type CompileOptions } from './train.js';
@@ -11,6 +12,8 @@ export interface ConvForward {
   readonly output: string;
   /** Each BasicBlock's output (after its final ReLU), in network order. */
   readonly blockOutputs: readonly string[];
+  /** Each BasicBlock's two ReLU outputs (after bn1, and the block output), in network order. */
+  readonly blockActivations: readonly (readonly [string, string])[];
   /** BN train mode: the updated `running_mean` / `running_var` of every BatchNorm, by parameter name. */
   readonly runningStats: Readonly<Record<string, string>>;
 }
@@ -41,6 +44,7 @@ export function convForward(g: Graph, spec: ConvResidualSpec, x: string, p: Para
   let h = g.op1('Relu', [convBn(x, 'conv1', 'bn1', imagenet ? 7 : 3, imagenet ? 2 : 1)]);
   if (imagenet) h = g.op1('MaxPool', [h], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
   const blockOutputs: string[] = [];
+  const blockActivations: [string, string][] = [];
   for (const b of convLayout(spec).blocks) {
     const hidden = g.op1('Relu', [convBn(h, `${b.name}.conv1`, `${b.name}.bn1`, 3, b.stride)]);
     let sum = convBn(hidden, `${b.name}.conv2`, `${b.name}.bn2`, 3, 1);
@@ -52,10 +56,11 @@ export function convForward(g: Graph, spec: ConvResidualSpec, x: string, p: Para
     }
     h = g.op1('Relu', [sum]);
     blockOutputs.push(h);
+    blockActivations.push([hidden, h]);
   }
   const pooled = g.op1('Squeeze', [g.op1('GlobalAveragePool', [h]), g.constInt64([2, 3])]);
   const output = g.op1('Gemm', [pooled, p('fc.weight'), p('fc.bias')], { transB: 1 });
-  return { output, blockOutputs, runningStats };
+  return { output, blockOutputs, blockActivations, runningStats };
 }
 
 /**
@@ -96,7 +101,7 @@ export interface ConvCompileOptions extends Pick<CompileOptions, 'purpose' | 'ba
 /**
  * A conv spec as one ONNX model for a purpose, batch size and BatchNorm mode: every `state_dict` tensor is a graph
  * input; `train` and `report` add the loss, the gradients of the trainable tensors and (BN train mode) the updated
- * running statistics; `report` adds the output and ||dL/d(block output)|| per BasicBlock.
+ * running statistics; `report` adds the output, ||dL/d(block output)|| and the dead-unit counts per BasicBlock.
  */
 export function compileConvModel(spec: ConvResidualSpec, options: ConvCompileOptions): CompiledModel {
   const { purpose, batch, mode } = options;
@@ -124,7 +129,8 @@ export function compileConvModel(spec: ConvResidualSpec, options: ConvCompileOpt
   }
   if (purpose === 'report') {
     blockNorms(g, fwd.blockOutputs.map(back.gradOf), fwd.blockOutputs, names.blockNorms);
-    fetch.push(names.blockNorms);
+    deadUnitCounts(g, fwd.blockActivations.flat());
+    fetch.push(names.blockNorms, DEAD_UNIT_COUNTS);
   }
   return { model: g.toModel(), fetch };
 }

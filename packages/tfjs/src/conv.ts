@@ -19,6 +19,8 @@ export interface ConvTrace {
   readonly output: tf.Tensor2D;
   /** Training mode only, one entry per BatchNorm in `state_dict` order. */
   readonly batchStats: BatchStats[];
+  /** Per BasicBlock, its two ReLU outputs (after bn1, and the block output before any probe), NHWC. */
+  readonly blockActivations: [tf.Tensor4D, tf.Tensor4D][];
 }
 
 /**
@@ -131,6 +133,7 @@ export function convForward(spec: ConvResidualSpec, w: ConvWeights, input: tf.Te
     // nn.MaxPool2d(3, 2, padding=1): padding never wins, so pad with -Infinity and pool without padding.
     h = tf.maxPool(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity), 3, 2, 'valid');
   }
+  const blockActivations: [tf.Tensor4D, tf.Tensor4D][] = [];
   convLayout(spec).blocks.forEach((b, i) => {
     const hidden = tf.relu(convBn(`${b.name}.conv1`, `${b.name}.bn1`, h, b.stride, 1));
     const second = convBn(`${b.name}.conv2`, `${b.name}.bn2`, hidden, 1, 1);
@@ -141,12 +144,13 @@ export function convForward(spec: ConvResidualSpec, w: ConvWeights, input: tf.Te
       else sum = tf.add(second, zeroPadShortcut(h, b.stride, b.outChannels));
     }
     const out = tf.relu(sum);
+    blockActivations.push([hidden, out]);
     const probe = probes?.[i];
     h = probe ? tf.add(out, probe) : out;
   });
   const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
   const output = tf.add(tf.matMul(pooled, w['fc.weight'] as tf.Tensor2D, false, true), w['fc.bias']!) as tf.Tensor2D;
-  return { output, batchStats: stats };
+  return { output, batchStats: stats, blockActivations };
 }
 
 /**
