@@ -8,7 +8,11 @@ import type { Tensor } from './tensor.js';
 export interface ArchitectureNorms {
   /** Residual: ||dL/d(block output)|| for blocks 0..depth-1 (h after the add; after f in a plain net). */
   blockOutputGradNorms?: number[];
-  /** Residual: per block, the fraction of its activation units that are zero for every example of the batch. */
+  /**
+   * Residual: per block, the fraction of its activation units that are zero for every example of the batch. Dense
+   * blocks: every activation output of the block. Conv BasicBlocks: the units (channel, y, x) of its ReLU after bn1
+   * and of its output ReLU, counted together.
+   */
   deadUnitFractions?: number[];
   /** Recurrent: total ||dL/dh_t|| through the recurrence, `[numLayers][T]`. */
   hiddenGradNorms?: number[][];

@@ -1,4 +1,4 @@
-import { initParams, NotSupportedError, paramShapes, parseTrainingConfig, ShapeError, type ConvResidualSpec, type LossName, type ParamSet } from '@gradscope/core';
+import { convLayout, initParams, NotSupportedError, paramShapes, parseTrainingConfig, ShapeError, type ConvResidualSpec, type LossName, type ParamSet } from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './backend.js';
@@ -19,6 +19,16 @@ const cases: { name: string; spec: ConvResidualSpec; loss: LossName }[] = [
   { name: 'plain net (skip none)', spec: convSpec({ stem: 'cifar', skip: 'none', stages: twoStages }), loss: 'mse' },
 ];
 
+/**
+ * Dead-unit fractions per block equal to the reference's, up to one unit: a ReLU input within float32 noise of zero
+ * may fall on either side of it.
+ */
+function expectDeadFractionsClose(spec: ConvResidualSpec, got: readonly number[] | undefined, want: readonly number[]): void {
+  const units = convLayout(spec).blocks.map((b) => 2 * b.outChannels * b.outSize[0] * b.outSize[1]);
+  expect(got).toHaveLength(want.length);
+  want.forEach((w, i) => expect(Math.abs(got![i]! - w) * units[i]!, `deadUnitFractions[${i}]`).toBeLessThanOrEqual(1));
+}
+
 describe('conv residual nets on onnx against the float64 reference', () => {
   for (const c of cases) {
     it(`${c.name}: 3 training steps in BN train mode (weights, running statistics, block norms), then eval-mode forward`, async () => {
@@ -37,6 +47,7 @@ describe('conv residual nets on onnx against the float64 reference', () => {
         const wantNorms = want.report!.blockOutputGradNorms!;
         expect(gotNorms).toHaveLength(wantNorms.length);
         wantNorms.forEach((w, i) => expect(Math.abs(gotNorms[i]! - w), `block ${i} norm at step ${step + 1}`).toBeLessThanOrEqual(1e-3 * w));
+        expectDeadFractionsClose(c.spec, got.report!.deadUnitFractions, want.report!.deadUnitFractions!);
       }
       const [got, want] = [await model.getParams(), await ref.getParams()];
       for (const p of paramShapes(c.spec)) expect(relErr(got[p.name]!.data, want[p.name]!.data), `${p.name} after 3 steps`).toBeLessThan(1e-4);
@@ -48,6 +59,26 @@ describe('conv residual nets on onnx against the float64 reference', () => {
       await ref.dispose();
     });
   }
+
+  it('reports the dead units of both ReLUs of each block exactly as the reference (computeGradients and trainStep)', async () => {
+    const spec = convSpec({ stem: 'cifar', skip: 'none', stages: [{ blocks: 2, channels: 4 }, { blocks: 1, channels: 8, stride: 2 }] });
+    const params = paramsOf(spec, 3);
+    // BatchNorm biases far beyond |x̂| <= sqrt(m - 1): -50 kills a channel for every example, +50 keeps it alive.
+    params['layer1.0.bn1.bias']!.data.set([-50, -50, 50, 50]);
+    params['layer1.1.bn2.bias']!.data.set([-50, 50, 50, 50]);
+    params['layer2.0.bn1.bias']!.data.fill(-50);
+    const batch = batchOf(spec, 4, 'crossEntropy', 9);
+    const ref = await reference.createModel(spec, params);
+    const want = (await ref.computeGradients(batch, 'crossEntropy')).deadUnitFractions!;
+    expect(want[0]).toBeGreaterThanOrEqual(0.25);
+    expect(want[2]).toBeGreaterThanOrEqual(0.5);
+    const model = await onnx.createModel(spec, params);
+    expect((await model.computeGradients(batch, 'crossEntropy')).deadUnitFractions).toEqual(want);
+    model.configureTraining(parseTrainingConfig({ loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.01 } }));
+    expect((await model.trainStep(batch, { report: true })).report!.deadUnitFractions).toEqual(want);
+    await model.dispose();
+    await ref.dispose();
+  });
 
   it('moves the running statistics only in a BN train-mode training step, never in forward or computeGradients', async () => {
     const spec = cases[0]!.spec;

@@ -23,6 +23,7 @@ import {
   type TrainingState,
 } from '@gradscope/core';
 import { compileConvModel, runningStatOutput } from './conv.js';
+import { convDeadUnitFractions, DEAD_UNIT_COUNTS } from './dead-units.js';
 import { OnnxModelBase } from './model-base.js';
 import type { Feeds, Fetched } from './session.js';
 import { oneHot } from './targets.js';
@@ -104,8 +105,13 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
     return this.serial(async () => {
       const out = await this.run('report', loss, n, feeds);
       const y = out[names.output]!;
-      return { output: { shape: y.dims, data: y.data }, loss: out[names.loss]!.data[0]!, grads: this.gradSet(out), blockOutputGradNorms: Array.from(out[names.blockNorms]!.data) };
+      return { output: { shape: y.dims, data: y.data }, loss: out[names.loss]!.data[0]!, grads: this.gradSet(out), ...this.norms(out) };
     });
+  }
+
+  /** What a `report` graph fetches besides loss and gradients: per-block gradient norms and dead-unit fractions. */
+  private norms(out: Fetched): Required<Pick<GradientResult, 'blockOutputGradNorms' | 'deadUnitFractions'>> {
+    return { blockOutputGradNorms: Array.from(out[names.blockNorms]!.data), deadUnitFractions: convDeadUnitFractions(this.spec, out[DEAD_UNIT_COUNTS]!.data) };
   }
 
   private gradSet(out: Fetched): ParamSet {
@@ -136,7 +142,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
       const applied = applyTrainingStep(config, this.state, trainable, grads, withReport);
       const result: StepResult = { step: this.state.step, loss: out[names.loss]!.data[0]!, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
       if (!withReport) return result;
-      const report: GradientReport = { ...result, params: applied.params ?? {}, blockOutputGradNorms: Array.from(out[names.blockNorms]!.data) };
+      const report: GradientReport = { ...result, params: applied.params ?? {}, ...this.norms(out) };
       return { ...result, report };
     });
   }

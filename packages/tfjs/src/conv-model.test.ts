@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { parseTrainingConfig, ShapeError, type BatchNormMode, type LossName } from '@gradscope/core';
+import { convLayout, parseTrainingConfig, ShapeError, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend, type TfjsDevice } from './index.js';
@@ -42,6 +42,43 @@ describe.each<{ device: TfjsDevice; picked: typeof cases }>([
       expectTensorClose(got.grads[name]!.data, g.data, 1e-4, `grad ${name}`);
     }
     expectSeriesClose(got.blockOutputGradNorms, want.blockOutputGradNorms!, 1e-3, 'blockOutputGradNorms');
+    expectDeadFractionsClose(spec, got.deadUnitFractions, want.deadUnitFractions!);
+    await reference.dispose();
+    await tfjs.dispose();
+  });
+});
+
+/**
+ * Dead-unit fractions per block equal to the reference's, up to one unit: a ReLU input within float32 noise of zero
+ * may fall on either side of it.
+ */
+function expectDeadFractionsClose(spec: ConvResidualSpec, got: readonly number[] | undefined, want: readonly number[]): void {
+  const units = convLayout(spec).blocks.map((b) => 2 * b.outChannels * b.outSize[0] * b.outSize[1]);
+  expect(got).toHaveLength(want.length);
+  want.forEach((w, i) => expect(Math.abs(got![i]! - w) * units[i]!, `deadUnitFractions[${i}]`).toBeLessThanOrEqual(1));
+}
+
+describe('conv dead-unit fractions', () => {
+  it('count the units of both ReLUs of each block that no example activates, exactly as the reference (computeGradients and trainStep)', async () => {
+    const spec = convSpec({ ...cifarZeropad, skip: 'none' });
+    const params = convParams(spec, 3);
+    // BatchNorm biases far beyond |x̂| <= sqrt(m - 1): -50 kills a channel for every example, +50 keeps it alive.
+    params['layer1.0.bn1.bias']!.data.set([-50, -50, 50, 50]);
+    params['layer1.1.bn2.bias']!.data.set([-50, 50, 50, 50]);
+    params['layer2.0.bn1.bias']!.data.fill(-50);
+    const batch = convBatch(spec, 'crossEntropy', 4, 9);
+    const reference = createReferenceBackend();
+    const tfjs = await createTfjsBackend();
+    const want = (await (await reference.createModel(spec, params)).computeGradients(batch, 'crossEntropy')).deadUnitFractions!;
+    expect(want[0]).toBeGreaterThanOrEqual(0.25);
+    expect(want[1]).toBeGreaterThanOrEqual(0.125);
+    expect(want[2]).toBeGreaterThanOrEqual(0.5);
+    const model = await tfjs.createModel(spec, params);
+    expect((await model.computeGradients(batch, 'crossEntropy')).deadUnitFractions).toEqual(want);
+    model.configureTraining(parseTrainingConfig({ loss: 'crossEntropy', optimizer: { type: 'sgd', lr: 0.01 } }));
+    const before = tf.memory().numTensors;
+    expect((await model.trainStep(batch, { report: true })).report!.deadUnitFractions).toEqual(want);
+    expect(tf.memory().numTensors).toBe(before);
     await reference.dispose();
     await tfjs.dispose();
   });

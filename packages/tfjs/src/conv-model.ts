@@ -4,6 +4,7 @@ import {
   ShapeError,
   checkBatchesTracked,
   checkConvInput,
+  convLayout,
   formatShape,
   l2Norm,
   type Batch,
@@ -28,6 +29,15 @@ interface ConvPass {
   /** Trainable gradients in PyTorch layout, in `state_dict` order. */
   readonly grads: Float32Array[];
   readonly blockOutputGradNorms?: number[];
+  readonly deadUnitFractions?: number[];
+}
+
+/**
+ * Per activation (NHWC), how many units `(y, x, channel)` are zero for every example of the batch, stacked into one
+ * tensor (one download). ReLU outputs are never negative, so "zero everywhere" is "the batch maximum is zero".
+ */
+function deadUnitCounts(activations: readonly tf.Tensor4D[]): tf.Tensor1D {
+  return tf.stack(activations.map((a) => tf.sum(tf.cast(tf.equal(tf.max(a, 0), 0), 'float32')))) as tf.Tensor1D;
 }
 
 /**
@@ -74,7 +84,7 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
     const pass = await this.pass(batch, loss, true, true, false);
     const grads: ParamSet = {};
     this.trainable.forEach(({ name, shape }, i) => (grads[name] = { shape: [...shape], data: pass.grads[i]! }));
-    return { output: { shape: [n, this.spec.outputSize], data: pass.output! }, loss: pass.loss, grads, blockOutputGradNorms: pass.blockOutputGradNorms! };
+    return { output: { shape: [n, this.spec.outputSize], data: pass.output! }, loss: pass.loss, grads, blockOutputGradNorms: pass.blockOutputGradNorms!, deadUnitFractions: pass.deadUnitFractions! };
   }
 
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
@@ -83,7 +93,7 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
     this.checkBatch(batch, training.config.loss);
     const monitor = options.report === true;
     const pass = await this.pass(batch, training.config.loss, monitor, false, this.batchNorm.updatesRunningStats);
-    return this.applyStep(training, pass.loss, pass.grads, monitor, monitor ? { blockOutputGradNorms: pass.blockOutputGradNorms! } : undefined);
+    return this.applyStep(training, pass.loss, pass.grads, monitor, monitor ? { blockOutputGradNorms: pass.blockOutputGradNorms!, deadUnitFractions: pass.deadUnitFractions! } : undefined);
   }
 
   /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
@@ -120,7 +130,8 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
 
   /**
    * One forward + backward pass (tf.valueAndGrads over the trainable variables and, when monitoring, one zero probe
-   * per BasicBlock output). With `updateStats`, the batch statistics of the pass are folded into the running ones.
+   * per BasicBlock output, and the dead units of each block's ReLUs). With `updateStats`, the batch statistics of the
+   * pass are folded into the running ones.
    */
   private async pass(batch: Batch, loss: LossName, monitor: boolean, wantOutput: boolean, updateStats: boolean): Promise<ConvPass> {
     const kept: tf.Tensor[] = [];
@@ -129,6 +140,7 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
       return t;
     };
     let output: tf.Tensor | undefined;
+    let deadCounts: tf.Tensor | undefined;
     let stats: BatchStats[] = [];
     let result: { value: tf.Tensor; weightGrads: tf.Tensor[]; probeGrads: tf.Tensor[] } | undefined;
     try {
@@ -140,6 +152,7 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
         const lossOf = (): tf.Scalar => {
           const trace = convForward(this.spec, this.variables, x, this.batchNorm.mode, probes);
           if (wantOutput) output = keep(trace.output);
+          if (monitor) deadCounts = keep(deadUnitCounts(trace.blockActivations.flat()));
           if (updateStats) stats = trace.batchStats.map((s) => ({ name: s.name, mean: keep(s.mean), varUnbiased: keep(s.varUnbiased) }));
           return lossTensor(loss, trace.output, target);
         };
@@ -152,7 +165,10 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
       if (updateStats) this.updateRunningStats(stats);
       if (!monitor) return { loss: lossValue, grads, output: out };
       const probeGrads = (await Promise.all(result.probeGrads.map((g) => g.data()))) as Float32Array[];
-      return { loss: lossValue, grads, output: out, blockOutputGradNorms: probeGrads.map((g) => l2Norm(g)) };
+      const dead = await deadCounts!.data();
+      // Both ReLUs of a block have its output shape: (dead hidden + dead output) / (2 · C·H·W).
+      const deadUnitFractions = convLayout(this.spec).blocks.map((b, i) => (dead[2 * i]! + dead[2 * i + 1]!) / (2 * b.outChannels * b.outSize[0] * b.outSize[1]));
+      return { loss: lossValue, grads, output: out, blockOutputGradNorms: probeGrads.map((g) => l2Norm(g)), deadUnitFractions };
     } finally {
       const owned = result ? [result.value, ...result.weightGrads, ...result.probeGrads] : [];
       tf.dispose([...owned, ...kept]);

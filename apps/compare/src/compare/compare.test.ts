@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseModelSpec } from '@gradscope/core';
+import { convLayout, isConvResidual, parseModelSpec } from '@gradscope/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { availableBackendNames } from '../backends.js';
 import { writeReport } from '../reporting/write.js';
@@ -72,9 +72,10 @@ describe('gradscope compare --suite smoke', () => {
     }
   });
 
-  it('trains plain and residual conv nets on MNIST digits, with per-block norms, loss and test error curves and a verdict', () => {
+  it('trains plain and residual conv nets on MNIST digits, with per-block norms, dead units, loss and test error curves and a verdict', () => {
     expect(convCapable).toContain('reference');
     const m = results.suite.mnist;
+    const referenceDead = (arch: string, depth: number): number[] => results.mnist.runs.find((r) => r.backend === 'reference' && r.architecture === arch && r.depth === depth)!.deadUnitFractions!;
     for (const name of convCapable) {
       const runs = results.mnist.runs.filter((r) => r.backend === name);
       expect(runs.map((r) => `${r.architecture}-${r.depth}`)).toEqual(['plain-8', 'residual-8', 'plain-14', 'residual-14']);
@@ -85,6 +86,12 @@ describe('gradscope compare --suite smoke', () => {
           expect(b.norms).toHaveLength(blocks);
           for (const v of b.norms) expect(v).toBeGreaterThan(0);
         }
+        expect(r.deadUnitFractions).toHaveLength(blocks);
+        // the same dead units as the reference, up to one whose ReLU input is within float32 noise of zero
+        if (!isConvResidual(r.spec)) throw new Error('an MNIST run has a conv spec');
+        const units = convLayout(r.spec).blocks.map((b) => 2 * b.outChannels * b.outSize[0] * b.outSize[1]);
+        const ref = referenceDead(r.architecture, r.depth);
+        r.deadUnitFractions!.forEach((f, i) => expect(Math.abs(f - ref[i]!) * units[i]!, `${name} ${r.architecture}-${r.depth} block ${i}`).toBeLessThanOrEqual(1));
         expect(r.loss).toHaveLength(m.steps);
         // an untrained 10-class net scores about ln 10
         expect(r.loss[0]).toBeGreaterThan(1.5);

@@ -173,7 +173,15 @@ function record(
       });
     }
     if (w.mnist) {
-      results.mnist.runs.push({ backend: name, ...w.mnist, spec: w.spec, blockNorms: o.snapshots, loss: o.loss, test: o.test ?? [] });
+      results.mnist.runs.push({
+        backend: name,
+        ...w.mnist,
+        spec: w.spec,
+        blockNorms: o.snapshots,
+        ...(o.initial.deadUnitFractions && { deadUnitFractions: o.initial.deadUnitFractions }),
+        loss: o.loss,
+        test: o.test ?? [],
+      });
     }
     if (w.time) {
       results.time.runs.push({

@@ -59,6 +59,11 @@ export interface MnistRun {
   spec: ModelSpec;
   /** ||dL/d(block output)|| for every BasicBlock at initialization and every `reportEvery` steps. */
   blockNorms: BlockNormSnapshot[];
+  /**
+   * Per BasicBlock at initialization, the fraction of the units (channel, y, x) of its two ReLUs that are zero for
+   * every probe example, where the backend reports it.
+   */
+  deadUnitFractions?: number[];
   /** Training loss after each step (index 0 is step 1). */
   loss: number[];
   test: TestPoint[];
