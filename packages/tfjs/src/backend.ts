@@ -30,6 +30,7 @@ export interface TfjsBackend extends Backend {
   createModel(spec: NetworkSpec, params: ParamSet): Promise<TfjsModel>;
   /** Conv residual specs (`variant: "conv"`) give a `TfjsConvModel`, which adds `setBatchNormMode` and `weights()`. */
   createModel(spec: ConvResidualSpec, params: ParamSet): Promise<TfjsConvModel>;
+  createModel(spec: ModelSpec, params: ParamSet): Promise<TfjsModel | TfjsConvModel>;
 }
 
 /**

@@ -1,5 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { convLayout, parseTrainingConfig, ShapeError, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
+import {
+  convLayout,
+  parseCheckpoint,
+  parseTrainingConfig,
+  serializeCheckpoint,
+  ShapeError,
+  train,
+  type BatchNormMode,
+  type ConvResidualSpec,
+  type LossName,
+  type Task,
+} from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend, type TfjsDevice } from './index.js';
@@ -80,6 +91,33 @@ describe('conv dead-unit fractions', () => {
     expect((await model.trainStep(batch, { report: true })).report!.deadUnitFractions).toEqual(want);
     expect(tf.memory().numTensors).toBe(before);
     await reference.dispose();
+    await tfjs.dispose();
+  });
+});
+
+describe('conv checkpoints', () => {
+  it('resuming from a checkpoint file (running statistics, num_batches_tracked, momentum) equals uninterrupted training bit for bit', async () => {
+    const spec = convSpec(cifarZeropad);
+    const params = convParams(spec, 6);
+    const task: Task = {
+      name: 'images', inputSize: 2 * 7 * 7, outputSize: 3, loss: 'crossEntropy', inputShape: [2, 7, 7],
+      trainBatch: (n, index) => convBatch(spec, 'crossEntropy', n, 50 + index),
+      testSet: (n) => convBatch(spec, 'crossEntropy', n, 99),
+    };
+    const config = { optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 } } as const;
+    const tfjs = await createTfjsBackend();
+    const straight = await tfjs.createModel(spec, params);
+    await train({ model: straight, task, steps: 4, batchSize: 4, config });
+
+    const first = await tfjs.createModel(spec, params);
+    let bytes: Uint8Array | undefined;
+    await train({ model: first, task, steps: 2, batchSize: 4, config, checkpointEvery: 2, onCheckpoint: (c) => void (bytes = serializeCheckpoint(c)) });
+    const checkpoint = parseCheckpoint(bytes!, 'conv.safetensors');
+    expect(checkpoint.state.batchesTracked).toBe(2);
+    const resumed = await tfjs.createModel(checkpoint.spec, checkpoint.params);
+    await train({ model: resumed, task, steps: 2, batchSize: 4, config: checkpoint.config, initialState: checkpoint.state });
+    expect(await resumed.getParams()).toEqual(await straight.getParams());
+    expect((await resumed.getTrainingState()).batchesTracked).toBe(4);
     await tfjs.dispose();
   });
 });
