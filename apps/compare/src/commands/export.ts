@@ -13,7 +13,7 @@ export function registerExport(program: Command, io: CliIO): void {
     .command('export')
     .description('write a spec with its weights as an ONNX model (model.onnx) or a TensorFlow.js LayersModel (model.json + weights)')
     .argument('<out>', 'output folder (created if needed)')
-    .requiredOption('--spec <file>', 'network spec (JSON)')
+    .requiredOption('--spec <file>', 'network spec (JSON): dense or conv residual (presets such as resnet20 too), or recurrent')
     .requiredOption('--weights <file>', 'weights (.json or .safetensors, PyTorch names)')
     .addOption(new Option('--to <format>', 'onnx (any ONNX runtime, opset 17) or tfjs (tf.loadLayersModel)').choices(exportFormats).makeOptionMandatory())
     .addHelpText('after', '\nExample:\n  gradscope export --spec apps/compare/examples/lstm.json --weights trained.safetensors --to onnx out/')

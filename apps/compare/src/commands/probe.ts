@@ -19,7 +19,7 @@ export function registerProbe(program: Command, io: CliIO): void {
     .command('probe')
     .description('print the output, loss, every parameter gradient and the gradient norms of one batch, as one JSON object')
     .addOption(new Option('--backend <name>', 'backend to run').choices(backendNames).makeOptionMandatory())
-    .requiredOption('--spec <file>', 'network spec (JSON)')
+    .requiredOption('--spec <file>', 'network spec (JSON): dense or conv residual (presets such as resnet20 too), or recurrent')
     .option('--weights <file>', 'weights (.json or .safetensors, PyTorch names); default: initParams(spec, { seed: 0 })')
     .requiredOption('--input <file>', 'input tensor JSON: { "shape": [...], "data": [...] } or nested arrays')
     .requiredOption('--target <file>', 'target tensor JSON ([batch, outputSize] for mse, [batch] class labels for crossEntropy)')
