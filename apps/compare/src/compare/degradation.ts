@@ -42,11 +42,16 @@ export function degradationSummary(runs: readonly MnistRun[]): CompareResults['m
     const residual = rows.find((r) => r.backend === backend && r.architecture === 'residual');
     if (!plain || !residual) return [];
     const numbers = (r: DegradationRow): string => r.depths.map((d, i) => `${d}: ${fmt(r.finalLoss[i])}`).join(', ');
+    const ends = (r: DegradationRow): string => {
+      const [first, last] = [r.finalLoss[0]!, r.finalLoss[r.finalLoss.length - 1]!];
+      const change = Math.round(((last - first) / first) * 100);
+      return `${r.depths[r.depths.length - 1]} vs ${r.depths[0]} layers: ${fmt(last)} vs ${fmt(first)}, ${change >= 0 ? '+' : ''}${change}%`;
+    };
     const shown = plain.worseWithDepth && !residual.worseWithDepth;
     const head = shown
-      ? `${backend}: degradation shown — the plain net's final training loss grows with depth while the residual net's does not`
-      : `${backend}: degradation not shown under this budget — plain ${plain.worseWithDepth ? 'gets worse' : 'does not get worse'} with depth, residual ${residual.worseWithDepth ? 'gets worse' : 'does not get worse'}`;
-    return [{ backend, text: `${head} (mean loss of the last ${window} steps; plain ${numbers(plain)}; residual ${numbers(residual)}).` }];
+      ? `${backend}: degradation shown — the deepest plain net ends with a higher training loss than the shallowest (${ends(plain)}) while the deepest residual net does not (${ends(residual)})`
+      : `${backend}: degradation not shown under this budget — the deepest plain net ${plain.worseWithDepth ? 'ends worse' : 'does not end worse'} than the shallowest (${ends(plain)}), the deepest residual net ${residual.worseWithDepth ? 'ends worse' : 'does not end worse'} (${ends(residual)})`;
+    return [{ backend, text: `${head}; mean loss of the last ${window} steps by depth: plain ${numbers(plain)}; residual ${numbers(residual)}.` }];
   });
   return { window, margin: DEGRADATION_MARGIN, rows, verdicts };
 }
