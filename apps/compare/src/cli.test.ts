@@ -178,7 +178,7 @@ describe('gradscope errors: one clear message, no stack trace', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("unknown option '--frobnicate'");
     expect(bad.stderr).toContain('--help');
-    for (const command of ['probe', 'compare', 'train', 'export', 'bench']) {
+    for (const command of ['probe', 'compare', 'train', 'export', 'bench', 'report']) {
       const help = run(command, '--help');
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toContain(`Usage: gradscope ${command}`);
@@ -262,6 +262,31 @@ describe('gradscope compare (the built CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('gradscope: error: --experiments: expected a comma-separated list of depth|time|mnist, got "mnist,width"\n');
     expect(existsSync(join(tmp, 'unused-exp'))).toBe(false);
+  });
+
+  it('report rewrites the HTML of a results.json without running anything (here: the committed full MNIST run)', () => {
+    const committed = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'reports', 'mnist-full', 'results.json');
+    const out = join(tmp, 'report-rerendered');
+    const r = run('report', committed, '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`Report: ${join(out, 'index.html')}\nNumbers: ${join(out, 'results.json')}\n`);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toContain('<h2>Depth on real digits</h2>');
+    expect(html).toContain('onnx: degradation shown');
+    expect(html).not.toContain('<h2>Depth: plain vs residual</h2>'); // no dense depth runs in an mnist-only run
+    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(committed, 'utf8')));
+  });
+
+  it('report on a file that is not a compare results.json names the missing fields, exit 1', () => {
+    const r = run('report', join(tmp, '..', 'package.json-missing'), '--out', join(tmp, 'unused-report'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^gradscope: error: cannot read results file ".*package\.json-missing": /);
+    const notResults = join(tmp, 'not-results.json');
+    writeFileSync(notResults, JSON.stringify({ gradscopeCompareVersion: '0.1.0', suite: { name: 'quick' } }));
+    const bad = run('report', notResults, '--out', join(tmp, 'unused-report'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`"${notResults}" is not a gradscope compare results.json: machine.cpuModel: expected a string; depth.runs: expected an array`);
+    expect(existsSync(join(tmp, 'unused-report'))).toBe(false);
   });
 
   it('interrupted (Ctrl-C) while running, it leaves the previous report intact', async () => {

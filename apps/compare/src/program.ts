@@ -3,6 +3,7 @@ import { registerBench } from './commands/bench.js';
 import { registerCompare } from './commands/compare.js';
 import { registerExport } from './commands/export.js';
 import { registerProbe } from './commands/probe.js';
+import { registerReport } from './commands/report.js';
 import { registerTrain } from './commands/train.js';
 import { processIO, type CliIO } from './output.js';
 import { VERSION } from './version.js';
@@ -22,6 +23,7 @@ export function createProgram(io: CliIO = processIO): Command {
   registerTrain(program, io);
   registerProbe(program, io);
   registerExport(program, io);
+  registerReport(program, io);
   registerBench(program, io);
   return program;
 }

@@ -1,0 +1,50 @@
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import type { CompareResults } from '../compare/results.js';
+import { experiments } from '../compare/workloads.js';
+import { InputFileError, readJsonFile } from '../io.js';
+import { writeAll, type CliIO } from '../output.js';
+import { assertReportDirWritable, writeReport } from '../reporting/write.js';
+
+/** The fields the report reads, by JSON path, with what each must be. */
+const required: [string, (v: unknown) => boolean, string][] = [
+  ['gradscopeCompareVersion', (v) => typeof v === 'string', 'a string'],
+  ['suite.name', (v) => typeof v === 'string', 'a string'],
+  ['machine.cpuModel', (v) => typeof v === 'string', 'a string'],
+  ['depth.runs', Array.isArray, 'an array'],
+  ['time.runs', Array.isArray, 'an array'],
+  ['mnist.runs', Array.isArray, 'an array'],
+  ['mnist.degradation.verdicts', Array.isArray, 'an array'],
+  ['agreement.rows', Array.isArray, 'an array'],
+  ['speed.rows', Array.isArray, 'an array'],
+  ['skipped', Array.isArray, 'an array'],
+];
+
+function at(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
+}
+
+/** Checks that a parsed file is a `gradscope compare` results.json; results from before `experiments` get it filled in. */
+export function asCompareResults(value: unknown, path: string): CompareResults {
+  const problems = required.filter(([p, ok]) => !ok(at(value, p))).map(([p, , want]) => `${p}: expected ${want}`);
+  if (problems.length > 0) throw new InputFileError(`"${path}" is not a gradscope compare results.json: ${problems.join('; ')}`);
+  const results = value as CompareResults;
+  if (!Array.isArray(results.experiments)) results.experiments = experiments.filter((e) => results[e].runs.length > 0);
+  return results;
+}
+
+export function registerReport(program: Command, io: CliIO): void {
+  program
+    .command('report')
+    .description("rewrite the HTML report of a compare run from its results.json (after an upgrade, or for results someone sent you), without running anything")
+    .argument('<results>', 'results.json written by gradscope compare')
+    .option('--out <dir>', 'report folder (default: the folder of <results>)')
+    .addHelpText('after', '\nExample:\n  gradscope report docs/reports/mnist-full/results.json --out /tmp/mnist-full')
+    .action(async (path: string, flags: { out?: string }) => {
+      const results = asCompareResults(await readJsonFile(path, 'results file'), path);
+      const out = flags.out ?? dirname(path);
+      await assertReportDirWritable(out);
+      const files = await writeReport(results, out);
+      await writeAll(io.stdout, `Report: ${files.html}\nNumbers: ${files.json}\n`);
+    });
+}
