@@ -40,6 +40,14 @@ const specs: [string, NetworkSpecInput, number[]][] = [
   ['gru 2 layers (TorchGRU layer)', { kind: 'recurrent', cell: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, outputSize: 2 }, [4, 7, 3]],
 ];
 
+/** Loads what saveLayersModel wrote with plain tfjs (from memory: tfjs-node's file:// handler is not installed). */
+async function loadSaved(paths: { modelJson: string; weights: string }): Promise<tf.LayersModel> {
+  const json = JSON.parse(await readFile(paths.modelJson, 'utf8')) as tf.io.ModelJSON;
+  const bin = await readFile(paths.weights);
+  const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData }));
+}
+
 describe('toLayersModel', () => {
   it.each(specs)('%s: predict matches the adapter forward within 1e-5', async (_, raw, inputShape) => {
     const spec = parseSpec(raw);
@@ -121,11 +129,7 @@ describe('toLayersModel for conv specs', () => {
     const dir = await mkdtemp(join(tmpdir(), 'gradscope-tfjs-conv-'));
     try {
       const paths = await saveLayersModel(model, dir);
-      const json = JSON.parse(await readFile(paths.modelJson, 'utf8')) as tf.io.ModelJSON;
-      const bin = await readFile(paths.weights);
-      const loaded = await tf.loadLayersModel(
-        tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }),
-      );
+      const loaded = await loadSaved(paths);
       expect(Array.from(await predict(loaded, input))).toEqual(Array.from(await predict(model, input)));
       loaded.dispose();
     } finally {
@@ -150,9 +154,7 @@ describe('saveLayersModel', () => {
       const bin = await readFile(paths.weights);
       const floats = json.weightsManifest[0]!.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
       expect(bin.byteLength).toBe(floats * 4);
-      const loaded = await tf.loadLayersModel(
-        tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }),
-      );
+      const loaded = await loadSaved(paths);
       expect(Array.from(await predict(loaded, input))).toEqual(Array.from(await predict(model, input)));
       loaded.dispose();
     } finally {
