@@ -26,3 +26,25 @@ describe('SVG charts', () => {
     expect(svg).not.toMatch(/<script|href="http|url\(http/);
   });
 });
+
+describe('heatmap charts', () => {
+  it('colours cells on a log10 scale labelled in decades and leaves zero or underflowed cells empty', () => {
+    const svg = renderChartSvg({
+      id: 'h',
+      title: 'grid',
+      caption: 'c',
+      kind: 'heatmap',
+      xName: 't',
+      yName: 'step',
+      log: true,
+      series: [],
+      heatmap: { xCategories: ['0', '1', '2'], yCategories: ['0', '50'], cells: [[0, 0, 1e-12], [1, 0, 1e-3], [2, 0, 0.5], [0, 1, 0], [1, 1, null], [2, 1, 0.1]] },
+    });
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('1e-12');
+    expect(svg).toContain('1e0');
+    // 4 drawable cells (two are empty), each a filled rect
+    const fills = new Set([...svg.matchAll(/<path d="M[^"]*" fill="(rgb[^"]+|#[0-9a-f]{6})"/gi)].map((m) => m[1]));
+    expect(fills.size).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -1,6 +1,6 @@
 import type { CellType } from '@gradscope/core';
 import type { CompareResults, DepthRun, MnistRun, TimeRun } from '../compare/results.js';
-import { plottable, type ChartSpec, type SeriesSpec } from './chart.js';
+import { plottable, type ChartSpec, type SeriesSpec } from './chart-option.js';
 import { colorOf } from './palette.js';
 
 const cellDash: Record<CellType, SeriesSpec['dash']> = { lstm: 'solid', gru: 'dashed', rnn: 'dotted' };
