@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SpecError } from './errors.js';
-import { initParams, randomOrthogonal, type InitOptions } from './init.js';
+import { describeForgetGateInit, initParams, parseForgetGateInit, randomOrthogonal, type InitOptions } from './init.js';
 import { paramShapes, type ParamSet } from './params.js';
 import { createRng } from './random.js';
 import { parseSpec, type NetworkSpec } from './spec.js';
@@ -130,6 +130,55 @@ describe('initParams', () => {
     expect(params['lstm.weight_hh_l0']).toEqual(plain['lstm.weight_hh_l0']);
   });
 
+  it('chrono: b_f = log U(1, tMax - 1) per unit in bias_ih, b_i = -b_f, bias_hh input and forget slices zero', () => {
+    const plain = initParams(lstm, { seed: 5 });
+    const params = initParams(lstm, { seed: 5, forgetGate: { type: 'chrono', tMax: 200 } });
+    for (const k of [0, 1]) {
+      const ih = params[`lstm.bias_ih_l${k}`]!.data;
+      const hh = params[`lstm.bias_hh_l${k}`]!.data;
+      const bf = [...ih.subarray(32, 64)];
+      for (const b of bf) {
+        expect(b).toBeGreaterThanOrEqual(0);
+        expect(b).toBeLessThanOrEqual(Math.log(199) + 1e-6);
+      }
+      // spread over the range, not a constant: log U(1, 199) has mean ~4.3
+      expect(Math.max(...bf) - Math.min(...bf)).toBeGreaterThan(1);
+      const mean = bf.reduce((a, b) => a + b, 0) / bf.length;
+      expect(mean).toBeGreaterThan(3.5);
+      expect(mean).toBeLessThan(5);
+      expect([...ih.subarray(0, 32)]).toEqual(bf.map((b) => -b));
+      expect([...hh.subarray(0, 64)]).toEqual(new Array(64).fill(0));
+      // cell and output gates keep PyTorch's default draw
+      expect(ih.subarray(64)).toEqual(plain[`lstm.bias_ih_l${k}`]!.data.subarray(64));
+      expect(hh.subarray(64)).toEqual(plain[`lstm.bias_hh_l${k}`]!.data.subarray(64));
+    }
+    expect(params['lstm.bias_ih_l0']!.data.subarray(32, 64)).not.toEqual(params['lstm.bias_ih_l1']!.data.subarray(32, 64));
+    expect(params['lstm.weight_ih_l0']).toEqual(plain['lstm.weight_ih_l0']);
+    // a constant forgetGate is what forgetBias writes
+    expect(initParams(lstm, { seed: 5, forgetGate: { type: 'constant', bias: 1 } })).toEqual(initParams(lstm, { seed: 5, forgetBias: 1 }));
+    expect(initParams(lstm, { seed: 5, forgetGate: { type: 'pytorch' } })).toEqual(plain);
+  });
+
+  it('parses and describes the CLI spelling of a forget-gate init', () => {
+    expect(parseForgetGateInit('pytorch')).toEqual({ type: 'pytorch' });
+    expect(parseForgetGateInit('bias:1')).toEqual({ type: 'constant', bias: 1 });
+    expect(parseForgetGateInit('chrono:200')).toEqual({ type: 'chrono', tMax: 200 });
+    for (const g of ['pytorch', 'bias:-0.5', 'chrono:100']) expect(describeForgetGateInit(parseForgetGateInit(g))).toBe(g);
+    expect(() => parseForgetGateInit('chrono:1')).toThrow('forgetGate: expected pytorch, bias:<number> or chrono:<tMax above 2>, got "chrono:1"');
+    expect(() => parseForgetGateInit('bias:')).toThrow('forgetGate: expected');
+    expect(() => parseForgetGateInit('unit')).toThrow('got "unit"');
+  });
+
+  it('normal: weights N(0, std) with the given std, biases zero', () => {
+    const params = initParams(residual, { seed: 3, scheme: 'normal' });
+    expect(stats(params['blocks.0.0.weight']!.data).std).toBeGreaterThan(0.9);
+    expect(stats(params['blocks.0.0.weight']!.data).std).toBeLessThan(1.1);
+    expect(params['blocks.0.0.bias']!.data.every((v) => v === 0)).toBe(true);
+    const small = initParams(residual, { seed: 3, scheme: 'normal', std: 0.1 });
+    expect(stats(small['blocks.0.0.weight']!.data).std).toBeLessThan(0.11);
+    expect(() => initParams(residual, { seed: 0, std: 2 })).toThrow('std: applies only to the "normal" scheme, got scheme "pytorch"');
+  });
+
   it('draws each parameter from its own stream: a deeper net keeps the stem and the first blocks', () => {
     const deeper = parseSpec({ kind: 'residual', inputSize: 5, outputSize: 3, width: 64, depth: 5, block: { layers: 2 } });
     const a = initParams(residual, { seed: 6 });
@@ -146,6 +195,7 @@ describe('initParams', () => {
     ['lstm orthogonal seed 42 forgetBias 1', lstm, { seed: 42, scheme: 'orthogonal', forgetBias: 1 }, '01242aa9da920f277f8735f3f89de0d885dd4dbfc676b5dcabdbb99df3b35b57'],
     ['residual kaiming seed 7', residual, { seed: 7, scheme: 'kaiming' }, '86a118019288d83f47913dad0d494f89365089bf806a6d9ad16adf2a8e9e16ea'],
     ['gru xavier seed -3', gru, { seed: -3, scheme: 'xavier' }, 'bf484d0feb09a8a6857201069824245a64c06f33f850b4372577cceaaa0965bc'],
+    ['lstm chrono 200 seed 1', lstm, { seed: 1, forgetGate: { type: 'chrono', tMax: 200 } }, 'abb0c8d408cb4d3f2abe36ac0d991947bb36a639452433de6a42ec758d183dcf'],
   ];
   for (const [title, spec, options, hash] of pins) {
     it(`produces the pinned bytes: ${title}`, () => {
@@ -156,12 +206,15 @@ describe('initParams', () => {
   it('rejects an unknown scheme, a bad seed and forgetBias on a non-LSTM network with clear messages', () => {
     expect(() => initParams(residual, { seed: 0, scheme: 'glorot' as never })).toThrow(SpecError);
     expect(() => initParams(residual, { seed: 0, scheme: 'glorot' as never })).toThrow(
-      'invalid init options: 1 problem\n  - scheme: expected one of pytorch|xavier|kaiming|orthogonal, got "glorot"',
+      'invalid init options: 1 problem\n  - scheme: expected one of pytorch|xavier|kaiming|orthogonal|normal, got "glorot"',
     );
     expect(() => initParams(residual, { seed: 0.5 })).toThrow('seed: expected a safe integer, got 0.5');
     expect(() => initParams(gru, { seed: 0, forgetBias: 1 })).toThrow('forgetBias: applies only to LSTM cells, but the spec is a GRU network');
     expect(() => initParams(residual, { seed: 0, forgetBias: 1 })).toThrow('forgetBias: applies only to LSTM cells, but the spec is a residual network');
     expect(() => initParams(lstm, { seed: 0, forgetBias: Number.NaN })).toThrow('forgetBias: expected a finite number, got NaN');
+    expect(() => initParams(gru, { seed: 0, forgetGate: { type: 'chrono', tMax: 100 } })).toThrow('forgetGate: applies only to LSTM cells, but the spec is a GRU network');
+    expect(() => initParams(lstm, { seed: 0, forgetGate: { type: 'chrono', tMax: 2 } })).toThrow('forgetGate.tMax: expected a number above 2');
+    expect(() => initParams(lstm, { seed: 0, forgetBias: 1, forgetGate: { type: 'pytorch' } })).toThrow('give either forgetBias or forgetGate, not both');
   });
 });
 

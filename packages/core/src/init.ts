@@ -5,7 +5,7 @@ import type { ConvResidualSpec } from './conv-spec.js';
 import type { ModelSpec, NetworkSpec } from './spec.js';
 import { sizeOf } from './tensor.js';
 
-export const initSchemes = ['pytorch', 'xavier', 'kaiming', 'orthogonal'] as const;
+export const initSchemes = ['pytorch', 'xavier', 'kaiming', 'orthogonal', 'normal'] as const;
 /**
  * - `pytorch`: PyTorch's default distributions. `nn.Linear`: weight and bias U(-1/√fan_in, 1/√fan_in)
  *   (what `kaiming_uniform_(a=√5)` reduces to); `nn.LSTM`/`GRU`/`RNN`: every parameter U(-1/√hidden, 1/√hidden).
@@ -14,6 +14,8 @@ export const initSchemes = ['pytorch', 'xavier', 'kaiming', 'orthogonal'] as con
  * - `orthogonal`: each gate block of a recurrent `weight_hh` and each square residual block weight is a random
  *   orthogonal matrix (QR of a Gaussian matrix, signs fixed as `torch.nn.init.orthogonal_` does);
  *   the other weights (`weight_ih`, stem, head, fc) are Glorot uniform; biases are zero.
+ * - `normal`: every weight N(0, std²) with `std` from the options (default 1), biases zero — the classic too-large
+ *   initialization whose gradients explode (or saturate) with depth.
  *
  * Conv specs (`variant: "conv"`) take only `pytorch`, which for them means torchvision's ResNet initialization:
  * conv weights N(0, √(2/fan_out)) with fan_out = out_channels·k·k (`kaiming_normal_(mode="fan_out",
@@ -22,12 +24,27 @@ export const initSchemes = ['pytorch', 'xavier', 'kaiming', 'orthogonal'] as con
  */
 export type InitScheme = (typeof initSchemes)[number];
 
+/**
+ * How an LSTM's gate biases start (PyTorch's gate order i, f, g, o; slices of H rows each):
+ * - `pytorch`: as the scheme draws them (PyTorch's default: U(±1/√H) like every other LSTM parameter);
+ * - `constant`: the forget slice of every `bias_ih_l{k}` is `bias` and of `bias_hh_l{k}` 0 — Keras' `unit_forget_bias`
+ *   (bias 1; Gers et al. 2000, Jozefowicz et al. 2015);
+ * - `chrono`: Tallec & Ollivier 2018 — per unit `b_f = log(u)`, `u ~ U(1, tMax - 1)`, and the input-gate bias `-b_f`,
+ *   in `bias_ih_l{k}` with `bias_hh_l{k}`'s input and forget slices 0. `tMax` is the longest dependency expected.
+ * Written into PyTorch's bias layout, so PyTorch computes the same gates from the same state_dict.
+ */
+export type ForgetGateInit = { readonly type: 'pytorch' } | { readonly type: 'constant'; readonly bias: number } | { readonly type: 'chrono'; readonly tMax: number };
+
 export interface InitOptions {
-  /** Any safe integer. The same (spec, seed, scheme, forgetBias) gives bit-identical weights everywhere. */
+  /** Any safe integer. The same (spec, seed, scheme, forget-gate init) gives bit-identical weights everywhere. */
   readonly seed: number;
   readonly scheme?: InitScheme;
-  /** LSTM only: the forget-gate slice (rows H..2H) of every `bias_ih_l{k}` is set to this value, of `bias_hh_l{k}` to 0. */
+  /** `normal` only: the standard deviation of every weight (default 1). */
+  readonly std?: number;
+  /** LSTM only: shorthand for `forgetGate: { type: 'constant', bias: forgetBias }`. */
   readonly forgetBias?: number;
+  /** LSTM only: how the gate biases start (default `pytorch`). */
+  readonly forgetGate?: ForgetGateInit;
 }
 
 interface ParamRole {
@@ -124,7 +141,7 @@ function fillOrthogonalBlocks(out: Float32Array, rng: RandomStream, blocks: numb
   for (let b = 0; b < blocks; b++) out.set(randomOrthogonal(n, rng), b * n * n);
 }
 
-function fill(scheme: InitScheme, role: ParamRole, out: Float32Array, rng: RandomStream): void {
+function fill(scheme: InitScheme, role: ParamRole, out: Float32Array, rng: RandomStream, std: number): void {
   switch (scheme) {
     case 'pytorch':
       fillUniform(out, rng, 1 / Math.sqrt(role.hidden || role.fanIn));
@@ -139,12 +156,25 @@ function fill(scheme: InitScheme, role: ParamRole, out: Float32Array, rng: Rando
       if (role.isBias) return;
       if (role.orthogonalBlocks > 0) fillOrthogonalBlocks(out, rng, role.orthogonalBlocks, role.fanIn);
       else fillUniform(out, rng, glorotBound(role));
+      return;
+    case 'normal':
+      if (!role.isBias) fillNormal(out, rng, std);
   }
+}
+
+/** The forget-gate init the options ask for, `forgetBias` read as a constant. */
+function forgetGateOf(options: InitOptions): ForgetGateInit | undefined {
+  if (options.forgetBias !== undefined) return { type: 'constant', bias: options.forgetBias };
+  return options.forgetGate;
 }
 
 function checkOptions(spec: ModelSpec, options: InitOptions): InitScheme {
   const scheme = options.scheme ?? 'pytorch';
   const issues = [];
+  if (options.std !== undefined && (scheme !== 'normal' || !(typeof options.std === 'number' && options.std > 0 && Number.isFinite(options.std)))) {
+    const message = scheme !== 'normal' ? `applies only to the "normal" scheme, got scheme ${JSON.stringify(scheme)}` : `expected a positive finite number, got ${String(options.std)}`;
+    issues.push({ path: 'std', message });
+  }
   if (!Number.isSafeInteger(options.seed)) {
     issues.push({ path: 'seed', message: `expected a safe integer, got ${JSON.stringify(options.seed) ?? String(options.seed)}` });
   }
@@ -154,12 +184,21 @@ function checkOptions(spec: ModelSpec, options: InitOptions): InitScheme {
   if (spec.kind === 'residual' && spec.variant === 'conv' && scheme !== 'pytorch') {
     issues.push({ path: 'scheme', message: `a conv spec is initialized as torchvision's ResNet ("pytorch"), got ${JSON.stringify(scheme)}` });
   }
-  if (options.forgetBias !== undefined) {
+  if (options.forgetBias !== undefined && options.forgetGate !== undefined) {
+    issues.push({ path: 'forgetBias', message: 'give either forgetBias or forgetGate, not both' });
+  }
+  const gate = forgetGateOf(options);
+  const path = options.forgetBias !== undefined ? 'forgetBias' : 'forgetGate';
+  if (gate !== undefined && gate.type !== 'pytorch') {
     if (spec.kind !== 'recurrent' || spec.cell !== 'lstm') {
       const what = spec.kind === 'recurrent' ? `a ${spec.cell.toUpperCase()} network` : 'a residual network';
-      issues.push({ path: 'forgetBias', message: `applies only to LSTM cells, but the spec is ${what}` });
-    } else if (typeof options.forgetBias !== 'number' || !Number.isFinite(options.forgetBias)) {
-      issues.push({ path: 'forgetBias', message: `expected a finite number, got ${String(options.forgetBias)}` });
+      issues.push({ path, message: `applies only to LSTM cells, but the spec is ${what}` });
+    } else if (gate.type === 'constant') {
+      if (typeof gate.bias !== 'number' || !Number.isFinite(gate.bias)) issues.push({ path: options.forgetBias !== undefined ? path : 'forgetGate.bias', message: `expected a finite number, got ${String(gate.bias)}` });
+    } else if (gate.type === 'chrono') {
+      if (typeof gate.tMax !== 'number' || !(gate.tMax > 2) || !Number.isFinite(gate.tMax)) issues.push({ path: 'forgetGate.tMax', message: `expected a number above 2 (the longest time lag), got ${String(gate.tMax)}` });
+    } else {
+      issues.push({ path: 'forgetGate.type', message: `expected one of pytorch|constant|chrono, got ${JSON.stringify((gate as { type: unknown }).type)}` });
     }
   }
   if (issues.length) throw new SpecError(issues, 'init options');
@@ -178,17 +217,48 @@ export function initParams(spec: ModelSpec, options: InitOptions): ParamSet {
   const params: ParamSet = {};
   for (const role of rolesOf(spec)) {
     const data = new Float32Array(sizeOf(role.shape));
-    fill(scheme, role, data, root.stream(role.name));
+    fill(scheme, role, data, root.stream(role.name), options.std ?? 1);
     params[role.name] = { shape: [...role.shape], data };
   }
-  if (options.forgetBias !== undefined && spec.kind === 'recurrent') {
-    const h = spec.hiddenSize;
-    for (let k = 0; k < spec.numLayers; k++) {
-      params[`lstm.bias_ih_l${k}`]!.data.fill(options.forgetBias, h, 2 * h);
-      params[`lstm.bias_hh_l${k}`]!.data.fill(0, h, 2 * h);
-    }
-  }
+  const gate = forgetGateOf(options);
+  if (gate && gate.type !== 'pytorch' && spec.kind === 'recurrent') setLstmGateBiases(params, spec.hiddenSize, spec.numLayers, gate, createRng(options.seed).stream('init/forget-gate'));
   return params;
+}
+
+/** Writes a constant or chrono forget-gate init into every layer's `bias_ih`/`bias_hh` (see `ForgetGateInit`). */
+function setLstmGateBiases(params: ParamSet, h: number, layers: number, gate: Exclude<ForgetGateInit, { type: 'pytorch' }>, rng: RandomStream): void {
+  for (let k = 0; k < layers; k++) {
+    const ih = params[`lstm.bias_ih_l${k}`]!.data;
+    const hh = params[`lstm.bias_hh_l${k}`]!.data;
+    if (gate.type === 'constant') {
+      ih.fill(gate.bias, h, 2 * h);
+      hh.fill(0, h, 2 * h);
+      continue;
+    }
+    const layer = rng.stream(`l${k}`);
+    for (let u = 0; u < h; u++) {
+      const bf = Math.log(layer.uniform(1, gate.tMax - 1));
+      ih[h + u] = bf;
+      ih[u] = -bf;
+    }
+    hh.fill(0, 0, 2 * h);
+  }
+}
+
+/** Parses the CLI's and URL's spelling of a forget-gate init: `pytorch`, `bias:<b>` or `chrono:<tMax>`. */
+export function parseForgetGateInit(text: string): ForgetGateInit {
+  const [kind, value, extra] = text.split(':');
+  const n = Number(value);
+  if (kind === 'pytorch' && value === undefined) return { type: 'pytorch' };
+  if (kind === 'bias' && extra === undefined && value !== undefined && value !== '' && Number.isFinite(n)) return { type: 'constant', bias: n };
+  if (kind === 'chrono' && extra === undefined && value !== undefined && n > 2 && Number.isFinite(n)) return { type: 'chrono', tMax: n };
+  throw new SpecError([{ path: 'forgetGate', message: `expected pytorch, bias:<number> or chrono:<tMax above 2>, got ${JSON.stringify(text)}` }], 'init options');
+}
+
+/** The spelling `parseForgetGateInit` reads, for tables and labels: `pytorch`, `bias:1`, `chrono:200`. */
+export function describeForgetGateInit(gate: ForgetGateInit | undefined): string {
+  if (!gate || gate.type === 'pytorch') return 'pytorch';
+  return gate.type === 'constant' ? `bias:${gate.bias}` : `chrono:${gate.tMax}`;
 }
 
 /** torchvision's ResNet initialization (see `InitScheme`), one sub-stream per tensor. */
