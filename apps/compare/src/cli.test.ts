@@ -232,11 +232,15 @@ describe('gradscope errors: one clear message, no stack trace', () => {
 describe('gradscope compare (the built CLI)', () => {
   it('shows progress as plain lines when not on a terminal, prints the tables and says where the report is', () => {
     const out = join(tmp, 'report-cli');
-    const r = run('compare', '--backends', 'reference', '--suite', 'smoke', '--out', out);
+    const r = run('compare', '--backends', 'reference', '--suite', 'smoke', '--out', out, '--workers', '1');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^\[1\/18\] plain sigmoid depth 4 width 12 on reference$/m);
-    expect(r.stderr).toMatch(/^\[14\/18\] lstm T=30 on reference$/m);
-    expect(r.stderr).toMatch(/^\[18\/18\] ResNet-14 mnist 14×14 on reference$/m);
+    expect(r.stderr).toMatch(/^\[1\/27\] plain sigmoid depth 4 width 12 on reference$/m);
+    expect(r.stderr).toMatch(/^\[14\/27\] lstm chrono:30 T=30 on reference$/m);
+    expect(r.stderr).toMatch(/^\[18\/27\] ResNet-14 mnist 14×14 on reference$/m);
+    expect(r.stderr).toMatch(/^\[27\/27\] clip value:0.1 rnn T=10 \(W_hh ×1.5\) on reference$/m);
+    // verdicts come first, one line per claim
+    expect(r.stdout).toMatch(/^Verdicts \(\d of \d+ claims shown on every backend; smoke suite, seed 0, \d+ s\):\n  (shown|NOT shown): residual keeps the gradient at depth 16 \(sigmoid\): block 0 gets /);
+    expect(r.stdout).toContain('Cures: gradient clipping on a tanh RNN');
     expect(r.stdout).toContain('Depth: gradient reaching the first and last block');
     expect(r.stdout).toContain('Speed: median training-step time');
     expect(r.stdout).toContain('Depth on real digits (MNIST 14×14');
@@ -249,7 +253,7 @@ describe('gradscope compare (the built CLI)', () => {
     const out = join(tmp, 'report-mnist-only');
     const r = run('compare', '--backends', 'reference', '--suite', 'smoke', '--experiments', 'mnist', '--out', out);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^\[4\/4\] ResNet-14 mnist 14×14 on reference$/m);
+    expect(r.stderr).toMatch(/^\[4\/4\] (plain|ResNet)-\d+ mnist 14×14 on reference$/m);
     expect(r.stdout).toContain('Depth on real digits (MNIST 14×14');
     expect(r.stdout).not.toContain('Depth: gradient reaching the first and last block');
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -260,7 +264,7 @@ describe('gradscope compare (the built CLI)', () => {
   it('--experiments with an unknown name: usage error naming the choices, exit 2', () => {
     const r = run('compare', '--experiments', 'mnist,width', '--out', join(tmp, 'unused-exp'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('gradscope: error: --experiments: expected a comma-separated list of depth|time|mnist, got "mnist,width"\n');
+    expect(r.stderr).toBe('gradscope: error: --experiments: expected a comma-separated list of depth|time|mnist|cures, got "mnist,width"\n');
     expect(existsSync(join(tmp, 'unused-exp'))).toBe(false);
   });
 
@@ -274,7 +278,11 @@ describe('gradscope compare (the built CLI)', () => {
     expect(html).toContain('<h2>Depth on real digits</h2>');
     expect(html).toContain('onnx: degradation shown');
     expect(html).not.toContain('<h2>Depth: plain vs residual</h2>'); // no dense depth runs in an mnist-only run
-    expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(committed, 'utf8')));
+    // every committed number is kept; fields of today's format (verdicts, cures, ...) are filled in
+    const rewritten = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(rewritten).toMatchObject(JSON.parse(readFileSync(committed, 'utf8')));
+    expect(rewritten.verdicts.map((v: { claim: string }) => v.claim)).toContain('a deeper plain conv net trains worse, a deeper ResNet does not (MNIST)');
+    expect(html).toContain('<h2>Verdicts</h2>');
   });
 
   it('report on a file that is not a compare results.json names the missing fields, exit 1', () => {
@@ -298,7 +306,7 @@ describe('gradscope compare (the built CLI)', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (stderr.includes('[2/18]')) child.kill('SIGINT');
+      if (stderr.includes('[2/27]')) child.kill('SIGINT');
     });
     expect(await exited).toBe('SIGINT');
     expect([readFileSync(join(out, 'index.html'), 'utf8'), readFileSync(join(out, 'results.json'), 'utf8')]).toEqual(before);

@@ -29,7 +29,7 @@ export function createProgressView(io: CliIO): ProgressView {
   }
   return {
     update(e) {
-      if (e.done < e.total) io.stderr.write(`[${e.done + 1}/${e.total}] ${e.task}\n`);
+      if (e.started) io.stderr.write(`[${e.started.index}/${e.total}] ${e.started.task}\n`);
     },
     stop() {},
   };

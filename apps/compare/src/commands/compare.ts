@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { GradscopeError } from '@gradscope/core';
 import { findBackendEntry } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
-import { compare } from '../compare/compare.js';
+import { compare, defaultWorkers } from '../compare/compare.js';
 import { suiteNames, type SuiteName } from '../compare/suites.js';
 import { experiments, type Experiment } from '../compare/workloads.js';
 import { formatTextTable, resultTables } from '../compare/tables.js';
@@ -23,6 +23,7 @@ interface CompareFlags {
   experiments?: string;
   out: string;
   seed: string;
+  workers?: string;
 }
 
 function parseExperiments(value: string): Experiment[] {
@@ -40,15 +41,22 @@ function parseSeed(value: string): number {
   return n;
 }
 
+function parseWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 16) throw new UsageError(`--workers: expected a whole number from 1 to 16, got "${value}"`);
+  return n;
+}
+
 export function registerCompare(program: Command, io: CliIO): void {
   program
     .command('compare')
-    .description('run the depth (plain vs residual), time (RNN vs GRU vs LSTM) and depth-on-MNIST (plain vs ResNet conv nets) experiments on several backends; print tables and write an HTML report')
+    .description('run the depth (plain vs residual), time (RNN vs GRU vs LSTM), depth-on-MNIST (plain vs ResNet conv nets) and cures (initialization, activation, clipping) experiments on several backends; print one verdict per claim, the tables, and write an HTML report')
     .option('--backends <list>', 'comma-separated backends, e.g. tfjs,onnx,brain (default: every adapter that loads here)')
     .addOption(new Option('--suite <name>', 'smoke (seconds), quick (about two minutes), full (to convergence)').choices(suiteNames).default('quick'))
     .option('--experiments <list>', `comma-separated experiments to run: ${experiments.join(', ')} (default: all)`)
     .option('--out <dir>', 'report folder (index.html and results.json)', 'report')
     .option('--seed <n>', 'seed of the initial weights and the data', '0')
+    .option('--workers <n>', `worker threads running backends side by side (default ${defaultWorkers()}: one per core, at most 2)`)
     .action(async (flags: CompareFlags) => {
       const backends = flags.backends
         ?.split(',')
@@ -56,19 +64,23 @@ export function registerCompare(program: Command, io: CliIO): void {
         .filter(Boolean);
       const seed = parseSeed(flags.seed);
       const picked = flags.experiments === undefined ? undefined : parseExperiments(flags.experiments);
+      const workers = flags.workers === undefined ? defaultWorkers() : parseWorkers(flags.workers);
       for (const name of backends ?? []) findBackendEntry(name); // usage errors before touching the disk
       await assertReportDirWritable(flags.out);
       const view = createProgressView(io);
       let results;
       try {
-        results = await compare({ suite: flags.suite, seed, onProgress: (e) => view.update(e), ...(backends && { backends }), ...(picked && { experiments: picked }) });
+        results = await compare({ suite: flags.suite, seed, workers, onProgress: (e) => view.update(e), ...(backends && { backends }), ...(picked && { experiments: picked }) });
       } finally {
         view.stop();
       }
-      const verdicts = results.mnist.degradation.verdicts.map((v) => `${v.text}\n`).join('');
-      const tables = resultTables(results).map(formatTextTable).join('\n\n') + (verdicts ? `\n\n${verdicts.trimEnd()}` : '');
+      const claims = results.verdicts.map((v) => `  ${v.text}`).join('\n');
+      const degradation = results.mnist.degradation.verdicts.map((v) => v.text).join('\n');
+      const tables = resultTables(results).map(formatTextTable).join('\n\n') + (degradation ? `\n\n${degradation}` : '');
       const files = await writeReport(results, flags.out);
-      await writeAll(io.stdout, `${tables}\n\nReport: ${files.html}\nNumbers: ${files.json}\n`);
+      const shown = results.verdicts.filter((v) => v.shown).length;
+      const head = `Verdicts (${shown} of ${results.verdicts.length} claims shown on every backend; ${results.suite.name} suite, seed ${results.seed}, ${(results.durationMs / 1000).toFixed(0)} s):\n${claims}`;
+      await writeAll(io.stdout, `${head}\n\n${tables}\n\n${head}\n\nReport: ${files.html}\nNumbers: ${files.json}\n`);
       const failed = results.skipped.filter((s) => s.kind === 'failed');
       if (failed.length > 0) throw new CompareRunsFailedError(failed.length);
     });

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import type { CompareResults } from '../compare/results.js';
+import { computeVerdicts } from '../compare/verdicts.js';
 import { experiments } from '../compare/workloads.js';
 import { InputFileError, readJsonFile } from '../io.js';
 import { writeAll, type CliIO } from '../output.js';
@@ -28,8 +29,24 @@ function at(value: unknown, path: string): unknown {
 export function asCompareResults(value: unknown, path: string): CompareResults {
   const problems = required.filter(([p, ok]) => !ok(at(value, p))).map(([p, , want]) => `${p}: expected ${want}`);
   if (problems.length > 0) throw new InputFileError(`"${path}" is not a gradscope compare results.json: ${problems.join('; ')}`);
-  const results = value as CompareResults;
-  if (!Array.isArray(results.experiments)) results.experiments = experiments.filter((e) => results[e].runs.length > 0);
+  return upgradeResults(value as CompareResults);
+}
+
+/** Fills in what results.json files of earlier versions lack, so an old report renders with today's code. */
+function upgradeResults(results: CompareResults): CompareResults {
+  results.cures ??= { init: [], clipping: [] };
+  for (const run of results.time.runs) {
+    run.forgetGate ??= 'pytorch';
+    run.seed ??= results.seed;
+    run.gradSnapshots ??= [];
+    run.testMseCurve ??= [];
+  }
+  for (const row of results.agreement.rows) row.underflow ??= 0;
+  results.workers ??= 1;
+  if (!Array.isArray(results.experiments)) {
+    results.experiments = experiments.filter((e) => (e === 'cures' ? results.cures.init.length + results.cures.clipping.length : results[e].runs.length) > 0);
+  }
+  results.verdicts ??= computeVerdicts(results);
   return results;
 }
 

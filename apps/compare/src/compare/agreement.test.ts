@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GradientResult, ParamSet } from '@gradscope/core';
-import { agreementRow, perValueRelativeError, referenceSpread } from './agreement.js';
+import { agreementRow, perValueComparison, perValueRelativeError, referenceSpread } from './agreement.js';
 
 const t = (data: number[]) => ({ shape: [data.length], data: Float32Array.from(data) });
 
@@ -13,6 +13,17 @@ describe('agreement with the reference', () => {
     // 1e-12 vs 2e-12 is a 100% error even though the absolute difference is negligible
     expect(perValueRelativeError([1, 2e-12], [1, 1e-12])).toBeCloseTo(1, 12);
     expect(perValueRelativeError([1, NaN], [1, 1])).toBeNaN();
+  });
+
+  it('counts values both sides put below float32 range as agreeing ("underflow"), and nothing else', () => {
+    // an RNN at T = 200: the reference's earliest norms are 1e-45 and 3e-60, a float32 runtime gives a denormal and 0
+    expect(perValueComparison([0.5, 1e-20, 1.4e-45, 0], [0.5, 1e-20, 1e-45, 3e-60])).toEqual({ error: 0, underflow: 2 });
+    // only one side below the range is a real disagreement
+    expect(perValueComparison([0.5, 0], [0.5, 1e-30]).error).toBe(1);
+    expect(perValueComparison([0.5, 1e-20], [0.5, 1e-40]).error).toBeGreaterThan(1e10);
+    const ref = result([1, 2], [4, -4], [1e-50, 1e-39, 1]);
+    const row = agreementRow('rnn T=200', 'onnx', result([1, 2], [4, -4], [0, 1.1e-39, 1]), ref);
+    expect(row).toMatchObject({ pass: true, underflow: 2, norms: 0 });
   });
 
   it('passes within DESIGN.md tolerances and fails outside them, naming the worst parameter', () => {

@@ -1,17 +1,33 @@
 import { createRng, relativeError, type Batch, type GradientResult, type LossName, type ParamSet } from '@gradscope/core';
 import { TOLERANCES, type AgreementRow, type Spread } from './results.js';
 
-/** `max_i |a_i - r_i| / |r_i|`: each norm against itself, since a series spans many decades. */
-export function perValueRelativeError(actual: readonly number[], reference: readonly number[]): number {
-  if (actual.length !== reference.length) return Infinity;
+/** float32's smallest normal number: below it a float32 runtime has lost the value's precision or flushed it to 0. */
+export const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+
+/**
+ * `max_i |a_i - r_i| / |r_i|`: each norm against itself, since a series spans many decades. Values that both sides put
+ * below float32's smallest normal agree ("underflow": a float32 runtime cannot represent them) and are counted.
+ */
+export function perValueComparison(actual: readonly number[], reference: readonly number[]): { error: number; underflow: number } {
+  if (actual.length !== reference.length) return { error: Infinity, underflow: 0 };
   let worst = 0;
+  let underflow = 0;
   for (let i = 0; i < reference.length; i++) {
     const r = reference[i]!;
-    const d = Math.abs(actual[i]! - r);
+    const a = actual[i]!;
+    if (Math.abs(r) < FLOAT32_MIN_NORMAL && Math.abs(a) < FLOAT32_MIN_NORMAL) {
+      underflow++;
+      continue;
+    }
+    const d = Math.abs(a - r);
     const e = r === 0 ? d : d / Math.abs(r);
     if (!(e <= worst)) worst = e; // NaN sticks
   }
-  return worst;
+  return { error: worst, underflow };
+}
+
+export function perValueRelativeError(actual: readonly number[], reference: readonly number[]): number {
+  return perValueComparison(actual, reference).error;
 }
 
 /** Every gradient-norm series of a result, flattened, keyed by field (dead-unit fractions are not norms). */
@@ -25,7 +41,7 @@ function normSeries(r: GradientResult): Record<string, number[]> {
 }
 
 /** The three measures of `agreementRow`: output, worst parameter gradient, worst norm value. */
-function errors(actual: GradientResult, reference: GradientResult): { output: number; grads: number; worstParam: string; norms: number } {
+function errors(actual: GradientResult, reference: GradientResult): { output: number; grads: number; worstParam: string; norms: number; underflow: number } {
   const output = relativeError(actual.output.data, reference.output.data);
   let grads = 0;
   let worstParam = '';
@@ -38,14 +54,16 @@ function errors(actual: GradientResult, reference: GradientResult): { output: nu
     }
   }
   let norms = 0;
+  let underflow = 0;
   const refSeries = normSeries(reference);
   for (const [field, series] of Object.entries(normSeries(actual))) {
     const ref = refSeries[field];
     if (!ref) continue;
-    const e = perValueRelativeError(series, ref);
-    if (!(e <= norms)) norms = e;
+    const c = perValueComparison(series, ref);
+    underflow += c.underflow;
+    if (!(c.error <= norms)) norms = c.error;
   }
-  return { output, grads, worstParam, norms };
+  return { output, grads, worstParam, norms, underflow };
 }
 
 /**
@@ -56,9 +74,9 @@ function errors(actual: GradientResult, reference: GradientResult): { output: nu
  * itself does under float32-sized changes is marked `withinFloat32Spread`.
  */
 export function agreementRow(spec: string, backend: string, actual: GradientResult, reference: GradientResult, spread?: Spread): AgreementRow {
-  const { output, grads, worstParam, norms } = errors(actual, reference);
+  const { output, grads, worstParam, norms, underflow } = errors(actual, reference);
   const pass = output <= TOLERANCES.output && grads <= TOLERANCES.grads && norms <= TOLERANCES.norms;
-  const row: AgreementRow = { spec, backend, output, grads, worstParam, norms, pass };
+  const row: AgreementRow = { spec, backend, output, grads, worstParam, norms, pass, underflow };
   if (!spread) return row;
   const within = (e: number, tol: number, s: number): boolean => e <= Math.max(tol, s);
   const withinFloat32Spread =

@@ -29,9 +29,9 @@ describe('compare when a backend cannot do everything', () => {
     const skipped = results.skipped.map((s) => `${s.kind} ${s.workload}: ${s.reason}`);
     expect(skipped).toEqual([
       'unsupported gru T=10: broken backend does not support recurrent cell "gru"',
-      'failed lstm T=10: kernel exploded',
+      'failed lstm chrono:10 T=10: kernel exploded',
       'unsupported gru T=30: broken backend does not support recurrent cell "gru"',
-      'failed lstm T=30: kernel exploded',
+      'failed lstm chrono:30 T=30: kernel exploded',
       // no conv support declared and no conv factory of its own: the MNIST runs are listed, not dropped
       ...['plain-8', 'ResNet-8', 'plain-14', 'ResNet-14'].map((n) => `unsupported ${n} mnist 14×14: broken backend does not support residual variant "conv"`),
     ]);

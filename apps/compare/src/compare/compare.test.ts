@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { convLayout, isConvResidual, parseModelSpec } from '@gradscope/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { availableBackendNames } from '../backends.js';
+import { stringifyJson } from '../io.js';
+import { escapeHtml } from '../reporting/html.js';
 import { writeReport } from '../reporting/write.js';
 import { compare } from './compare.js';
 import { canRun } from './run-workload.js';
@@ -33,7 +35,8 @@ beforeAll(async () => {
   const files = await writeReport(results, dir);
   html = readFileSync(files.html, 'utf8');
   // results.json is exactly the object compare() returned
-  expect(JSON.parse(readFileSync(files.json, 'utf8'))).toEqual(JSON.parse(JSON.stringify(results)));
+  // (non-finite numbers, such as the unclipped run's overflowed loss, are written as "Infinity"/"NaN" strings)
+  expect(JSON.parse(readFileSync(files.json, 'utf8'))).toEqual(JSON.parse(stringifyJson(results)));
 }, 300_000);
 
 /** The SVG of one figure of the report. */
@@ -57,10 +60,10 @@ describe('gradscope compare --suite smoke', () => {
     for (const name of names) {
       expect(results.depth.runs.filter((r) => r.backend === name)).toHaveLength(2 * 2 * 2);
       expect(results.time.runs.filter((r) => r.backend === name)).toHaveLength(3 * 2);
-      expect(results.speed.rows.filter((r) => r.backend === name)).toHaveLength(8 + 6 + (convCapable.includes(name) ? mnistRuns : 0));
+      expect(results.speed.rows.filter((r) => r.backend === name)).toHaveLength(8 + 6 + (convCapable.includes(name) ? mnistRuns : 0) + 6 + 3);
     }
     for (const name of stock) {
-      expect(results.time.runs.filter((r) => r.backend === name).map((r) => `${r.label} T=${r.T}`)).toEqual(['lstm (brain.js stock) T=10', 'lstm (brain.js stock) T=30']);
+      expect(results.time.runs.filter((r) => r.backend === name).map((r) => `${r.label} T=${r.T}`)).toEqual(['lstm chrono:10 (brain.js stock) T=10', 'lstm chrono:30 (brain.js stock) T=30']);
       expect(results.depth.runs.filter((r) => r.backend === name)).toEqual([]);
       expect(results.agreement.rows.filter((r) => r.backend === name)).toEqual([]);
     }
@@ -119,22 +122,82 @@ describe('gradscope compare --suite smoke', () => {
     }
   });
 
-  it("LSTM's dL/dh_0 is above the tanh RNN's at T = 30", () => {
+  it("the chrono-initialized LSTM's dL/dh_0 is above the tanh RNN's at T = 30", () => {
     for (const backend of names) {
-      const h0 = (cell: string): number => results.time.runs.find((r) => r.backend === backend && r.T === 30 && r.cell === cell && r.label === cell)!.hiddenGradNorms[0]![0]!;
-      expect(h0('lstm'), backend).toBeGreaterThan(h0('rnn'));
+      const h0 = (label: string): number => results.time.runs.find((r) => r.backend === backend && r.T === 30 && r.label === label)!.hiddenGradNorms[0]![0]!;
+      expect(h0('lstm chrono:30'), backend).toBeGreaterThan(h0('rnn'));
     }
   });
 
-  it('records per-timestep norms for every layer and dL/dc_t for LSTMs, and a test MSE', () => {
+  it('records per-timestep norms for every layer and dL/dc_t for LSTMs, at init and during training, and test MSE curves', () => {
+    const t = results.suite.time;
+    const steps = [0, ...Array.from({ length: t.steps / t.reportEvery }, (_, i) => (i + 1) * t.reportEvery)];
     for (const r of results.time.runs) {
       expect(r.hiddenGradNorms.length).toBe(r.spec.kind === 'recurrent' ? r.spec.numLayers : 0);
       for (const row of r.hiddenGradNorms) expect(row).toHaveLength(r.T);
       expect(r.cellGradNorms !== undefined).toBe(r.cell === 'lstm');
       expect(r.testMse).toBeGreaterThan(0);
-      expect(r.loss).toHaveLength(results.suite.time.steps);
+      expect(r.loss).toHaveLength(t.steps);
+      expect(r.gradSnapshots.map((g) => g.step)).toEqual(steps);
+      // step 0 is the initialization grid's top row; later rows differ as the weights move
+      expect(r.gradSnapshots[0]!.hidden).toEqual(r.hiddenGradNorms[r.hiddenGradNorms.length - 1]);
+      expect(r.gradSnapshots[steps.length - 1]!.hidden).not.toEqual(r.gradSnapshots[0]!.hidden);
+      for (const g of r.gradSnapshots) expect(g.cell !== undefined).toBe(r.cell === 'lstm');
+      expect(r.testMseCurve.map((p) => p.step)).toEqual(steps);
+      expect(r.testMseCurve[steps.length - 1]!.mse).toBe(r.testMse);
     }
+    // the LSTM runs with chrono init: b_f = log U(1, T - 1)
+    expect(results.time.runs.filter((r) => r.cell === 'lstm').map((r) => r.forgetGate)).toEqual(expect.arrayContaining(['chrono:10', 'chrono:30']));
   });
+
+  it('runs the cures: every init scheme × activation on a plain net, and clipping on an exploding RNN', () => {
+    const c = results.suite.cures;
+    for (const name of names) {
+      const init = results.cures.init.filter((r) => r.backend === name);
+      expect(init.map((r) => `${r.activation} ${r.scheme}`)).toEqual(c.init.activations.flatMap((a) => c.init.schemes.map((s) => `${a} ${s}`)));
+      for (const r of init) {
+        expect(r.blockNorms).toHaveLength(c.init.depth);
+        expect(r.loss).toHaveLength(c.init.steps);
+      }
+      // He init keeps a ReLU net's gradient where PyTorch's default loses most of it
+      const ratio = (scheme: string): number => {
+        const r = init.find((x) => x.activation === 'relu' && x.scheme === scheme)!;
+        return r.blockNorms[0]! / r.blockNorms[r.blockNorms.length - 1]!;
+      };
+      expect(ratio('kaiming'), name).toBeGreaterThan(100 * ratio('pytorch'));
+      const clip = results.cures.clipping.filter((r) => r.backend === name);
+      expect(clip.map((r) => r.clip)).toEqual(['none', 'norm:1', 'value:0.1']);
+      for (const r of clip.slice(1)) expect(r.loss.every(Number.isFinite), `${name} ${r.clip}`).toBe(true);
+    }
+    expect(results.agreement.rows.filter((r) => r.spec.startsWith('init ') || r.spec.startsWith('clip '))).toEqual([]);
+  });
+
+  it('heads results with one verdict per claim, each naming its backends and two numbers', () => {
+    expect(results.verdicts.map((v) => v.claim)).toEqual([
+      'residual keeps the gradient at depth 16 (sigmoid)',
+      'residual keeps the gradient at depth 16 (relu)',
+      ...(convCapable.length ? ['a deeper plain conv net trains worse, a deeper ResNet does not (MNIST)'] : []),
+      'gates carry the gradient across T = 30 (adding problem)',
+      "initialization keeps a 8-deep plain relu net's gradient alive",
+      'the activation matters at depth 8',
+      'gradient clipping tames an exploding gradient',
+      ...(adapters.length ? ['every runtime agrees with the float64 reference'] : []),
+    ]);
+    const depth = results.verdicts[0]!;
+    expect(depth.shown).toBe(true);
+    expect(depth.text).toMatch(new RegExp(`^shown: residual keeps the gradient at depth 16 \\(sigmoid\\): block 0 gets \\S+ with skips vs \\S+e-\\d+ without \\(${names.join(', ')}\\)$`));
+    expect(html.indexOf('<h2>Verdicts</h2>')).toBeLessThan(html.indexOf('<h2>Depth: plain vs residual</h2>'));
+    for (const v of results.verdicts) expect(html).toContain(escapeHtml(v.text));
+  });
+
+  it('worker threads give the very numbers of the calling thread', async () => {
+    const backend = adapters.includes('onnx') ? 'onnx' : 'reference';
+    const opts = { backends: [backend], suite: 'smoke' as const, experiments: ['time' as const, 'cures' as const] };
+    const [alone, pooled] = [await compare(opts), await compare({ ...opts, workers: 2 })];
+    expect(pooled.workers).toBe(2);
+    const numbers = (r: CompareResults) => ({ time: r.time.runs, cures: r.cures, agreement: r.agreement, verdicts: r.verdicts.map((v) => v.text) });
+    expect(numbers(pooled)).toEqual(numbers(alone));
+  }, 120_000);
 
   const agreementTitle = 'every adapter agrees with the reference within the tolerances';
   it.skipIf(adapters.length === 0)(adapters.length ? agreementTitle : `${agreementTitle} (skipped: no adapter backend builds here)`, () => {
@@ -160,11 +223,16 @@ describe('gradscope compare --suite smoke', () => {
     }
     for (const T of [10, 30]) {
       const svg = figure(`time-hidden-T${T}`);
-      for (const backend of names) for (const cell of ['rnn', 'gru', 'lstm']) expect(svg).toContain(`${cell} · ${backend}`);
-      for (const backend of stock) expect(svg).toContain(`lstm (brain.js stock) · ${backend}`);
+      for (const backend of names) for (const cell of ['rnn', 'gru', `lstm chrono:${T}`]) expect(svg).toContain(`${cell} · ${backend}`);
+      for (const backend of stock) expect(svg).toContain(`lstm chrono:${T} (brain.js stock) · ${backend}`);
       expect(logTicks(svg).length).toBeGreaterThan(2);
     }
-    expect(figure('time-cell-T30')).toContain('lstm · reference');
+    expect(figure('time-cell-T30')).toContain('lstm chrono:30 · reference');
+    // timestep × training-step heatmaps at the longest T, one per network, and the test MSE during training
+    for (const id of ['time-heatmap-h-rnn', 'time-heatmap-h-gru', 'time-heatmap-h-lstm-chrono-30', 'time-heatmap-c-lstm-chrono-30']) expect(figure(id)).toContain('training step');
+    expect(figure('time-test-mse-curve-T30')).toContain('baseline: always predict 1.0');
+    for (const id of ['cures-init-first-block', 'cures-init-loss', 'cures-clip-norm', 'cures-clip-loss']) expect(logTicks(figure(id)).length, id).toBeGreaterThan(1);
+    expect(figure('cures-clip-norm')).toContain('none · reference');
     for (const id of ['mnist-blocks-init', 'mnist-blocks-trained', 'mnist-loss', 'mnist-test-error']) {
       const svg = figure(id);
       // errors in [0, 1] read best on a linear axis; norms and losses span decades

@@ -1,33 +1,43 @@
-import { NotSupportedError, type Backend } from '@gradscope/core';
+import { availableParallelism } from 'node:os';
+import type { Backend } from '@gradscope/core';
 import { availableBackendNames, BackendUnavailableError, createBackend, findBackendEntry } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
 import { VERSION } from '../version.js';
 import { agreementRow } from './agreement.js';
+import { inProcessRunner, workerPoolRunner, type Job, type JobOutcome, type JobRunner } from './jobs.js';
 import { machineInfo } from './machine.js';
 import { ADDING_BASELINE_MSE, TOLERANCES, type CompareResults, type SkippedRun } from './results.js';
 import { degradationSummary } from './degradation.js';
-import { canRun, runWorkload, type WorkloadOutcome } from './run-workload.js';
+import { canRun, type WorkloadOutcome } from './run-workload.js';
 import { median } from './stats.js';
 import { suites, type SuiteName } from './suites.js';
-import { depthWorkloads, experiments, mnistWorkloads, timeWorkloads, type Experiment, type Workload } from './workloads.js';
+import { computeVerdicts } from './verdicts.js';
+import { buildWorkloads, experiments, timeLabel, type Experiment, type Workload } from './workloads.js';
 
 export interface ProgressEvent {
   /** Runs finished so far, out of `total`. */
   done: number;
   total: number;
-  /** What is about to run, e.g. `lstm T=30 on onnx`. */
+  /** What is running, e.g. `lstm T=30 on onnx` (several, joined by ` | `, when workers run side by side). */
   task: string;
+  /** Set when a run has just started: its number (1-based, out of `total`) and what it is. */
+  started?: { index: number; task: string };
 }
 
 export interface CompareOptions {
   /** Backends to compare (registry names). Default: every adapter that loads here, or `reference` when none does. */
   backends?: readonly string[];
   suite?: SuiteName;
-  /** Which experiments to run (default all three, in the order depth, time, mnist). */
+  /** Which experiments to run (default all, in the order depth, time, mnist, cures). */
   experiments?: readonly Experiment[];
   /** Seed of the initial weights and of the data; the same on every backend. */
   seed?: number;
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Worker threads that run backends side by side (default 1: everything in the calling thread). Each runtime is
+   * single-threaded here, so 2 workers on 2 cores nearly halve the wall time. Ignored with `backendFactories`.
+   */
+  workers?: number;
   /**
    * Backends that are not in the CLI's registry (say, one you are developing), by name; they can then be listed in
    * `backends`. A name here takes precedence over the registry's.
@@ -44,8 +54,22 @@ async function defaultBackends(): Promise<string[]> {
   return adapters.length > 0 ? adapters : [REFERENCE];
 }
 
-function reasonOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** Worker threads the CLI uses by default: one per core, at most 2 (more would only share the same cores). */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+/**
+ * Rough cost of a job in milliseconds (from the quick suite's step times), so the longest start first and two workers
+ * finish together.
+ */
+function estimatedCost(w: Workload, backend: string, train: boolean): number {
+  const speed = backend === 'onnx' ? 0.2 : backend === 'reference' ? 3 : 1;
+  const steps = train ? w.data.train.length : 1;
+  if (w.mnist) return (train ? steps * 5 * w.mnist.depth : 4 * 60 * w.mnist.depth) * speed;
+  if (w.time) return steps * w.time.T * (w.time.cell === 'rnn' ? 0.15 : 0.6) * speed;
+  const depth = w.depth?.depth ?? (w.cures?.part === 'init' ? w.cures.depth : 30);
+  return steps * depth * 0.15 * speed;
 }
 
 /**
@@ -78,25 +102,55 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
     const reference = backends.get(REFERENCE)!;
     const compared = [...backends.keys()].filter((n) => n !== REFERENCE || selected.includes(REFERENCE));
 
-    const wanted = new Set(options.experiments ?? experiments);
-    const workloads = [
-      ...(wanted.has('depth') ? depthWorkloads(suite, seed) : []),
-      ...(wanted.has('time') ? timeWorkloads(suite, seed) : []),
-      ...(wanted.has('mnist') ? mnistWorkloads(suite, seed) : []),
-    ];
+    const wanted = experiments.filter((e) => (options.experiments ?? experiments).includes(e));
+    const workloads = buildWorkloads(suite, seed, wanted);
     const runsOf = (w: Workload): string[] =>
       compared.filter((n) => n !== STOCK_LSTM || selected.includes(STOCK_LSTM) || w.time?.cell === 'lstm');
-    // the reference's gradients at init are only needed when some compared backend can run the workload
+    // the reference's gradients at init are only needed when some compared backend can run the workload; the cures'
+    // deliberately bad initializations are not agreement cases
     const referenceForAgreement = (w: Workload): boolean =>
-      !selected.includes(REFERENCE) && runsOf(w).some((n) => canRun(backends.get(n)!, w.spec));
-    const total = workloads.reduce((n, w) => n + runsOf(w).length + (referenceForAgreement(w) ? 1 : 0), 0);
+      !selected.includes(REFERENCE) && w.experiment !== 'cures' && runsOf(w).some((n) => canRun(backends.get(n)!, w.spec));
+    const jobs: Job[] = workloads.flatMap((w, i) => [
+      ...(referenceForAgreement(w) ? [{ workload: i, backend: REFERENCE, train: false, spread: isConv(w) }] : []),
+      ...runsOf(w).map((name) => ({ workload: i, backend: name, train: true, spread: name === REFERENCE && isConv(w) })),
+    ]);
+    const total = jobs.length;
     let done = 0;
-    const progress = (task: string): void => options.onProgress?.({ done, total, task });
+    const running = new Set<string>();
+    const describe = (j: Job): string => `${workloads[j.workload]!.label} on ${j.backend}${j.train ? '' : ' (gradients at init)'}`;
+    let startedCount = 0;
+    const progress = (started?: string): void =>
+      options.onProgress?.({ done, total, task: [...running].join(' | '), ...(started !== undefined && { started: { index: startedCount, task: started } }) });
+
+    const workers = options.backendFactories || (options.workers ?? 1) <= 1 ? 1 : options.workers!;
+    const runner: JobRunner = workers > 1 ? workerPoolRunner(workers, { suite: suite.name, seed, experiments: wanted }) : inProcessRunner(workloads, backends);
+    const outcomes = workloads.map(() => new Map<string, JobOutcome>());
+    try {
+      // side by side, the longest runs go first so the workers finish together; alone, in report order
+      const cost = (j: Job): number => estimatedCost(workloads[j.workload]!, j.backend, j.train);
+      const order = workers > 1 ? [...jobs].sort((a, b) => cost(b) - cost(a)) : [...jobs];
+      await Promise.all(
+        Array.from({ length: workers }, async () => {
+          for (let job = order.shift(); job; job = order.shift()) {
+            const task = describe(job);
+            running.add(task);
+            startedCount++;
+            progress(task);
+            outcomes[job.workload]!.set(job.backend, await runner.run(job));
+            running.delete(task);
+            done++;
+            progress();
+          }
+        }),
+      );
+    } finally {
+      await runner.close();
+    }
 
     const results: CompareResults = {
       gradscopeCompareVersion: VERSION,
       suite,
-      experiments: experiments.filter((e) => wanted.has(e)),
+      experiments: wanted,
       seed,
       startedAt: startedAt.toISOString(),
       durationMs: 0,
@@ -108,32 +162,26 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
       depth: { runs: [] },
       time: { baselineMse: ADDING_BASELINE_MSE, runs: [] },
       mnist: { runs: [], degradation: degradationSummary([]) },
+      cures: { init: [], clipping: [] },
       agreement: { tolerances: TOLERANCES, rows: [] },
+      verdicts: [],
+      workers,
       speed: { rows: [] },
       skipped,
     };
-
-    for (const w of workloads) {
-      const outcomes = new Map<string, WorkloadOutcome>();
-      if (referenceForAgreement(w)) {
-        progress(`${w.label} on reference (gradients at init)`);
-        outcomes.set(REFERENCE, await runWorkload(reference, w, false, isConv(w)));
-        done++;
+    workloads.forEach((w, i) => {
+      const ok = new Map<string, WorkloadOutcome>();
+      // jobs in their listed order, so results do not depend on which worker finished first
+      for (const name of [REFERENCE, ...runsOf(w)]) {
+        const o = outcomes[i]!.get(name);
+        if (!o) continue;
+        if (o.ok) ok.set(name, o.outcome);
+        else skipped.push({ backend: name, experiment: w.experiment, workload: w.label, kind: o.kind, reason: o.reason });
       }
-      for (const name of runsOf(w)) {
-        progress(`${w.label} on ${name}`);
-        try {
-          outcomes.set(name, await runWorkload(backends.get(name)!, w, true, name === REFERENCE && isConv(w)));
-        } catch (err) {
-          // one backend failing on one workload must not throw away the rest of a long run
-          const kind = err instanceof NotSupportedError ? 'unsupported' : 'failed';
-          skipped.push({ backend: name, experiment: w.experiment, workload: w.label, kind, reason: reasonOf(err) });
-        }
-        done++;
-      }
-      record(results, w, outcomes, backends, selected.includes(REFERENCE));
-    }
+      record(results, w, ok, backends, selected.includes(REFERENCE));
+    });
     results.mnist.degradation = degradationSummary(results.mnist.runs);
+    results.verdicts = computeVerdicts(results);
     options.onProgress?.({ done, total, task: 'done' });
     results.durationMs = Date.now() - startedAt.getTime();
     return results;
@@ -184,19 +232,29 @@ function record(
       });
     }
     if (w.time) {
+      const label = timeLabel(w.time.cell, w.time.forgetGate);
       results.time.runs.push({
         backend: name,
         ...w.time,
-        label: name === STOCK_LSTM ? `${w.time.cell} (brain.js stock)` : w.time.cell,
+        label: name === STOCK_LSTM ? `${label} (brain.js stock)` : label,
         spec: w.spec,
         hiddenGradNorms: o.initial.hiddenGradNorms ?? [],
         ...(o.initial.cellGradNorms && { cellGradNorms: o.initial.cellGradNorms }),
         ...(o.initial.inputGradNorms && { inputGradNorms: o.initial.inputGradNorms }),
+        gradSnapshots: o.timeSnapshots,
         loss: o.loss,
         testMse: o.testMse ?? NaN,
+        testMseCurve: o.testMseCurve ?? [],
       });
     }
-    if (ref && name !== REFERENCE && backends.get(name)!.supports.semantics === 'pytorch') {
+    if (w.cures?.part === 'init') {
+      const { scheme, activation, depth } = w.cures;
+      results.cures.init.push({ backend: name, scheme, activation, depth, blockNorms: o.initial.blockOutputGradNorms ?? [], loss: o.loss, ...(o.nonFiniteAt !== undefined && { nonFiniteAt: o.nonFiniteAt }) });
+    }
+    if (w.cures?.part === 'clipping') {
+      results.cures.clipping.push({ backend: name, clip: w.cures.clip, gradNorm: o.gradNorm, loss: o.loss, ...(o.nonFiniteAt !== undefined && { nonFiniteAt: o.nonFiniteAt }) });
+    }
+    if (ref && name !== REFERENCE && w.experiment !== 'cures' && backends.get(name)!.supports.semantics === 'pytorch') {
       results.agreement.rows.push(agreementRow(w.label, name, o.initial, ref.initial, ref.spread));
     }
     if (o.stepMs.length > 0) {

@@ -1,4 +1,4 @@
-import type { CellType, Activation, ModelSpec, RuntimeInfo } from '@gradscope/core';
+import type { CellType, Activation, InitScheme, ModelSpec, RuntimeInfo } from '@gradscope/core';
 import type { SuiteSettings } from './suites.js';
 import type { Experiment } from './workloads.js';
 
@@ -23,13 +23,26 @@ export interface DepthRun {
   loss: number[];
 }
 
+/** Per-timestep gradient norms of the probe batch at one training step (0 = initialization), top layer. */
+export interface TimeGradSnapshot {
+  step: number;
+  /** Total ||dL/dh_t|| for t = 0..T-1. */
+  hidden: number[];
+  /** LSTM: total ||dL/dc_t|| for t = 0..T-1. */
+  cell?: number[];
+}
+
 /** One recurrent network on the adding problem with sequence length T, on one backend. */
 export interface TimeRun {
   backend: string;
   cell: CellType;
-  /** `lstm (brain.js stock)` etc. for a model that is not PyTorch's cell. */
+  /** LSTM gate-bias init: `pytorch`, `bias:<b>` (constant forget bias) or `chrono:<tMax>` (Tallec & Ollivier). */
+  forgetGate: string;
+  /** `lstm chrono:50`, or `lstm chrono:50 (brain.js stock)` for a model that is not PyTorch's cell. */
   label: string;
   T: number;
+  /** Seed of the initial weights and of the data. */
+  seed: number;
   spec: ModelSpec;
   /** Total ||dL/dh_t|| at initialization, `[numLayers][T]`; the report plots the top layer. */
   hiddenGradNorms: number[][];
@@ -37,9 +50,36 @@ export interface TimeRun {
   cellGradNorms?: number[][];
   /** ||dL/dx_t|| at initialization, `[T]`. */
   inputGradNorms?: number[];
+  /** The top layer's per-timestep norms at init and every `reportEvery` training steps: how the path through time opens. */
+  gradSnapshots: TimeGradSnapshot[];
   loss: number[];
   /** MSE on fresh test sequences after training; predicting 1.0 scores 1/6. */
   testMse: number;
+  /** Test MSE at init and every `reportEvery` steps. */
+  testMseCurve: { step: number; mse: number }[];
+}
+
+/** A deep plain dense net with one initialization scheme and activation (the init × activation cure). */
+export interface InitCureRun {
+  backend: string;
+  scheme: InitScheme;
+  activation: Activation;
+  depth: number;
+  /** ||dL/d(block output)|| for blocks 0..depth-1 at initialization. */
+  blockNorms: number[];
+  loss: number[];
+  /** The step at which loss or gradients stopped being finite (training ended there). */
+  nonFiniteAt?: number;
+}
+
+/** A tanh RNN with exploding gradients trained with one clip setting (`none`, `norm:1`, `value:0.1`). */
+export interface ClipCureRun {
+  backend: string;
+  clip: string;
+  /** Total gradient norm of every step, before clipping. */
+  gradNorm: number[];
+  loss: number[];
+  nonFiniteAt?: number;
 }
 
 /** Test error and loss on the held-out digits at one training step (0 = initialization). */
@@ -95,6 +135,8 @@ export interface AgreementRow {
   norms: number;
   /** Within DESIGN.md's tolerances. */
   pass: boolean;
+  /** Norm values that both the backend and the reference put below float32's smallest normal: they agree as "underflow". */
+  underflow: number;
   /** Conv nets: how far the reference itself moves under float32-sized weight changes (`referenceSpread`). */
   spread?: Spread;
   /** Outside the tolerances, but no further off than the reference's own spread: the batch sits on a ReLU kink. */
@@ -146,6 +188,18 @@ export const TOLERANCES = { output: 1e-5, grads: 1e-4, norms: 1e-3 } as const;
 /** MSE of always predicting 1.0 on the adding problem. */
 export const ADDING_BASELINE_MSE = 1 / 6;
 
+/** One claim of the product, checked on every backend from the numbers of this run. */
+export interface Verdict {
+  /** e.g. `residual keeps the gradient at depth 32`. */
+  claim: string;
+  experiment: Experiment;
+  /** Shown on every backend that ran it. */
+  shown: boolean;
+  backends: { backend: string; shown: boolean; numbers: number[] }[];
+  /** One line: the claim, shown or not, the two numbers and the backends. */
+  text: string;
+}
+
 export interface CompareResults {
   gradscopeCompareVersion: string;
   suite: SuiteSettings;
@@ -163,7 +217,12 @@ export interface CompareResults {
     /** How final losses are compared: mean of the last `window` steps, `margin` relative difference. */
     degradation: { window: number; margin: number; rows: DegradationRow[]; verdicts: { backend: string; text: string }[] };
   };
+  cures: { init: InitCureRun[]; clipping: ClipCureRun[] };
   agreement: { tolerances: typeof TOLERANCES; rows: AgreementRow[] };
+  /** One line per claim, as the terminal and the report print them first. */
+  verdicts: Verdict[];
+  /** Runs executed side by side in this many worker threads (1: in the calling thread). */
+  workers: number;
   speed: { rows: SpeedRow[] };
   skipped: SkippedRun[];
 }

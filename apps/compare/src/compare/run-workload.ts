@@ -3,6 +3,7 @@ import {
   assertSpecSupported,
   assertTrainingSupported,
   computeLoss,
+  NonFiniteLossError,
   unsupportedSpecFeature,
   type Backend,
   type GradientResult,
@@ -11,7 +12,7 @@ import {
   type Tensor,
 } from '@gradscope/core';
 import { referenceSpread } from './agreement.js';
-import type { BlockNormSnapshot, Spread, TestPoint } from './results.js';
+import type { BlockNormSnapshot, Spread, TestPoint, TimeGradSnapshot } from './results.js';
 import type { Workload } from './workloads.js';
 
 /** What one backend produced on one workload. */
@@ -20,11 +21,19 @@ export interface WorkloadOutcome {
   initial: GradientResult;
   /** Block-output norms of the probe batch at init and every `snapshotEvery` steps (residual nets). */
   snapshots: BlockNormSnapshot[];
+  /** Per-timestep gradient norms of the probe batch (top layer) at init and every `snapshotEvery` steps (recurrent nets). */
+  timeSnapshots: TimeGradSnapshot[];
   loss: number[];
+  /** Total gradient norm of every training step, before clipping. */
+  gradNorm: number[];
   /** Wall time of every training step, in milliseconds. */
   stepMs: number[];
+  /** The step whose loss or gradients were not finite; training stopped there with the weights of the step before. */
+  nonFiniteAt?: number;
   /** MSE on the workload's test batch after training (regression workloads with a test batch). */
   testMse?: number;
+  /** Regression workloads with a test batch: test MSE at init and at every snapshot. */
+  testMseCurve?: { step: number; mse: number }[];
   /** Classification workloads with a test batch: test error at init and at every snapshot. */
   test?: TestPoint[];
   /** Why training did not run, when the backend cannot train this workload. */
@@ -66,6 +75,19 @@ async function testPoint(model: Model, test: { input: Tensor; target: Tensor }, 
   return { step, error: wrong / n, loss: lossSum / n };
 }
 
+async function testMse(model: Model, test: { input: Tensor; target: Tensor }): Promise<number> {
+  const out = await model.forward(test.input);
+  return computeLoss('mse', out.data, test.target.data, out.shape[0]!).loss;
+}
+
+/** The top layer's per-timestep norms of a recurrent result (empty for other nets). */
+function timeSnapshot(step: number, g: GradientResult): TimeGradSnapshot[] {
+  const hidden = g.hiddenGradNorms?.[g.hiddenGradNorms.length - 1];
+  if (!hidden) return [];
+  const cell = g.cellGradNorms?.[g.cellGradNorms.length - 1];
+  return [{ step, hidden, ...(cell && { cell }) }];
+}
+
 /**
  * Gradients at init, then (when `train`) the workload's training steps, timing each one. Throws
  * `NotSupportedError` before building anything when the backend cannot build the spec.
@@ -76,7 +98,7 @@ export async function runWorkload(backend: Backend, w: Workload, train: boolean,
   try {
     const initial = await model.computeGradients(w.data.probe, w.training.loss);
     const snapshots: BlockNormSnapshot[] = initial.blockOutputGradNorms ? [{ step: 0, norms: initial.blockOutputGradNorms }] : [];
-    const outcome: WorkloadOutcome = { initial, snapshots, loss: [], stepMs: [] };
+    const outcome: WorkloadOutcome = { initial, snapshots, timeSnapshots: timeSnapshot(0, initial), loss: [], gradNorm: [], stepMs: [] };
     if (measureSpread) outcome.spread = await referenceSpread(model, w.params, w.data.probe, w.training.loss, initial);
     if (!train) return outcome;
     try {
@@ -85,23 +107,41 @@ export async function runWorkload(backend: Backend, w: Workload, train: boolean,
       return { ...outcome, trainingSkipped: err instanceof Error ? err.message : String(err) };
     }
     const classify = w.data.test && w.training.loss === 'crossEntropy' ? w.data.test : undefined;
+    const regress = w.data.test && !classify ? w.data.test : undefined;
     if (classify) outcome.test = [await testPoint(model, classify, 0)];
+    if (regress) outcome.testMseCurve = [{ step: 0, mse: await testMse(model, regress) }];
     model.configureTraining(w.training);
     for (let i = 0; i < w.data.train.length; i++) {
       const t0 = performance.now();
-      const result = await model.trainStep(w.data.train[i]!);
+      let result;
+      try {
+        result = await model.trainStep(w.data.train[i]!);
+      } catch (err) {
+        // a backend that refuses a non-finite step by throwing: the step is named, the run ends as for any other
+        if (!(err instanceof NonFiniteLossError)) throw err;
+        outcome.nonFiniteAt = i + 1;
+        break;
+      }
       outcome.stepMs.push(performance.now() - t0);
       outcome.loss.push(result.loss);
+      outcome.gradNorm.push(result.gradNorm);
+      if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
+        outcome.nonFiniteAt = result.step;
+        break;
+      }
       const snapshotDue = w.snapshotEvery !== undefined && (result.step % w.snapshotEvery === 0 || i === w.data.train.length - 1);
-      if (snapshotDue && initial.blockOutputGradNorms) {
+      if (!snapshotDue) continue;
+      if (initial.blockOutputGradNorms || initial.hiddenGradNorms) {
         const g = await model.computeGradients(w.data.probe, w.training.loss);
         if (g.blockOutputGradNorms) snapshots.push({ step: result.step, norms: g.blockOutputGradNorms });
+        outcome.timeSnapshots.push(...timeSnapshot(result.step, g));
       }
-      if (snapshotDue && classify) outcome.test!.push(await testPoint(model, classify, result.step));
+      if (classify) outcome.test!.push(await testPoint(model, classify, result.step));
+      if (regress) outcome.testMseCurve!.push({ step: result.step, mse: await testMse(model, regress) });
     }
-    if (w.data.test && !classify) {
-      const out = await model.forward(w.data.test.input);
-      outcome.testMse = computeLoss('mse', out.data, w.data.test.target.data, out.shape[0]!).loss;
+    if (regress) {
+      const lastPoint = outcome.testMseCurve![outcome.testMseCurve!.length - 1]!;
+      outcome.testMse = lastPoint.step === outcome.loss.length && outcome.nonFiniteAt === undefined ? lastPoint.mse : await testMse(model, regress);
     }
     return outcome;
   } finally {

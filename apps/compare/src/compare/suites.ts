@@ -1,4 +1,4 @@
-import type { Activation, CellType, OptimizerSpec, ClipSpec } from '@gradscope/core';
+import type { Activation, CellType, ClipSpec, InitScheme, OptimizerSpec } from '@gradscope/core';
 
 export const suiteNames = ['smoke', 'quick', 'full'] as const;
 export type SuiteName = (typeof suiteNames)[number];
@@ -15,17 +15,51 @@ export interface DepthSettings {
   optimizer: OptimizerSpec;
 }
 
+/** One recurrent network of the time experiment: a cell, and for an LSTM how its gate biases start. */
+export interface TimeVariant {
+  cell: CellType;
+  /** LSTM only; `chrono` with `tMax: 'T'` takes the run's sequence length as T_max. Default: PyTorch's init. */
+  forgetGate?: { type: 'constant'; bias: number } | { type: 'chrono'; tMax: number | 'T' };
+}
+
 export interface TimeSettings {
   lengths: number[];
-  cells: CellType[];
+  variants: TimeVariant[];
+  /** Runs per network with seeds seed, seed+1, ...: the claim is about most seeds, not one lucky draw. */
+  seeds: number;
   hiddenSize: number;
   numLayers: number;
   batch: number;
   steps: number;
   /** Fresh sequences the test MSE is measured on. */
   testSize: number;
+  /** Per-timestep gradients of the probe batch and the test MSE are recorded at init and every `reportEvery` steps. */
+  reportEvery: number;
   optimizer: OptimizerSpec;
   clip: ClipSpec;
+}
+
+/** The other three cures: initialization and activation on a deep plain net, and gradient clipping. */
+export interface CuresSettings {
+  init: {
+    depth: number;
+    width: number;
+    batch: number;
+    steps: number;
+    activations: Activation[];
+    schemes: InitScheme[];
+    optimizer: OptimizerSpec;
+  };
+  clipping: {
+    /** A tanh RNN whose orthogonal recurrent weights are scaled by `recurrentScale` (> 1: gradients explode). */
+    T: number;
+    hiddenSize: number;
+    recurrentScale: number;
+    batch: number;
+    steps: number;
+    optimizer: OptimizerSpec;
+    clips: ClipSpec[];
+  };
 }
 
 /** Depth on real digits: plain vs residual convolutional nets (CIFAR layout) on MNIST. */
@@ -48,35 +82,66 @@ export interface SuiteSettings {
   depth: DepthSettings;
   time: TimeSettings;
   mnist: MnistSettings;
+  cures: CuresSettings;
 }
 
 const adam = (lr: number): OptimizerSpec => ({ type: 'adam', lr, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
 /** He et al.'s CIFAR optimizer (SGD with momentum 0.9), without weight decay for these short runs. */
-const sgd = (lr: number): OptimizerSpec => ({ type: 'sgd', lr, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 });
+const sgd = (lr: number, momentum = 0.9): OptimizerSpec => ({ type: 'sgd', lr, momentum, dampening: 0, nesterov: false, weightDecay: 0 });
+const chrono: TimeVariant = { cell: 'lstm', forgetGate: { type: 'chrono', tMax: 'T' } };
+const initSchemesShown: InitScheme[] = ['pytorch', 'xavier', 'kaiming', 'orthogonal', 'normal'];
+const clips: ClipSpec[] = [{ type: 'norm', maxNorm: 1 }, { type: 'value', clipValue: 0.1 }];
+/** Scaled-up recurrent weights and plain SGD: without clipping the gradient norm grows ~1e18 and the loss overflows. */
+const exploding = (steps: number): CuresSettings['clipping'] => ({ T: 30, hiddenSize: 16, recurrentScale: 1.5, batch: 32, steps, optimizer: sgd(0.1, 0), clips });
 
 /**
- * smoke: seconds, for tests. quick (default): norms at init plus at most 200 training steps, T <= 50, about two
- * minutes on 2 cores. full: trains long enough to converge, T up to 200, depths to 56.
- * The adding-problem settings follow LIBRARY-FACTS.md's PyTorch run (Adam 1e-2, clip 1.0), the depth ones the PyTorch
- * spirals run in tools/torch/spirals_plain_vs_residual.py (width 16, batch 64, Adam 1e-2).
+ * smoke: seconds, for tests. quick (default): norms at init and during training, the adding problem up to T = 50
+ * trained until gates pay off (400 steps), a few minutes on 2 cores. full: trains long enough to converge, T up to 200
+ * with 3 seeds, depths to 56.
+ * The adding-problem settings follow LIBRARY-FACTS.md's PyTorch runs (Adam 1e-2, clip 1.0, chrono init with T_max = T),
+ * the depth ones the PyTorch spirals run in tools/torch/spirals_plain_vs_residual.py (width 16, batch 64, Adam 1e-2).
  */
 export const suites: Record<SuiteName, SuiteSettings> = {
   smoke: {
     name: 'smoke',
     depth: { depths: [4, 16], activations: ['sigmoid', 'relu'], width: 12, batch: 16, steps: 10, reportEvery: 5, optimizer: adam(1e-2) },
-    time: { lengths: [10, 30], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 8, numLayers: 1, batch: 16, steps: 10, testSize: 64, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
+    time: { lengths: [10, 30], variants: [{ cell: 'rnn' }, { cell: 'gru' }, chrono], seeds: 1, hiddenSize: 8, numLayers: 1, batch: 16, steps: 10, testSize: 64, reportEvery: 5, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
     mnist: { depths: [8, 14], imageSize: 14, batch: 8, steps: 2, reportEvery: 2, testSize: 16, optimizer: sgd(0.02) },
+    cures: {
+      init: { depth: 8, width: 8, batch: 16, steps: 5, activations: ['sigmoid', 'relu'], schemes: ['pytorch', 'kaiming', 'normal'], optimizer: adam(1e-2) },
+      clipping: { ...exploding(5), T: 10, hiddenSize: 8 },
+    },
   },
   quick: {
     name: 'quick',
     depth: { depths: [4, 16, 32], activations: ['sigmoid', 'relu'], width: 16, batch: 64, steps: 150, reportEvery: 50, optimizer: adam(1e-2) },
-    time: { lengths: [10, 30, 50], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 16, numLayers: 1, batch: 32, steps: 150, testSize: 256, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
+    time: { lengths: [10, 50], variants: [{ cell: 'rnn' }, { cell: 'gru' }, chrono], seeds: 1, hiddenSize: 16, numLayers: 1, batch: 32, steps: 400, testSize: 256, reportEvery: 50, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
     mnist: { depths: [8, 20, 32], imageSize: 14, batch: 16, steps: 30, reportEvery: 10, testSize: 200, optimizer: sgd(0.02) },
+    cures: {
+      init: { depth: 32, width: 16, batch: 64, steps: 100, activations: ['sigmoid', 'tanh', 'relu'], schemes: initSchemesShown, optimizer: adam(1e-2) },
+      clipping: exploding(100),
+    },
   },
   full: {
     name: 'full',
     depth: { depths: [4, 8, 16, 32, 56], activations: ['sigmoid', 'tanh', 'relu'], width: 16, batch: 64, steps: 1500, reportEvery: 250, optimizer: adam(1e-2) },
-    time: { lengths: [10, 30, 50, 100, 200], cells: ['rnn', 'gru', 'lstm'], hiddenSize: 32, numLayers: 1, batch: 32, steps: 1000, testSize: 1000, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
+    time: {
+      lengths: [50, 100, 200],
+      variants: [{ cell: 'rnn' }, { cell: 'gru' }, { cell: 'lstm' }, { cell: 'lstm', forgetGate: { type: 'constant', bias: 1 } }, chrono],
+      seeds: 3,
+      hiddenSize: 32,
+      numLayers: 1,
+      batch: 32,
+      steps: 1000,
+      testSize: 1000,
+      reportEvery: 50,
+      optimizer: adam(1e-2),
+      clip: { type: 'norm', maxNorm: 1 },
+    },
     mnist: { depths: [8, 20, 32], imageSize: 28, batch: 32, steps: 300, reportEvery: 50, testSize: 1000, optimizer: sgd(0.02) },
+    cures: {
+      init: { depth: 56, width: 16, batch: 64, steps: 1000, activations: ['sigmoid', 'tanh', 'relu'], schemes: initSchemesShown, optimizer: adam(1e-2) },
+      clipping: exploding(300),
+    },
   },
 };

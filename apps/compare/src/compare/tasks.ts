@@ -17,10 +17,10 @@ function batches(task: Task, batch: number, steps: number): Pick<WorkloadData, '
   return { probe: task.trainBatch(batch, 0), train: Array.from({ length: steps }, (_, i) => task.trainBatch(batch, i + 1)) };
 }
 
-/** The adding problem with sequence length T (core's task), plus its held-out test set. */
+/** The adding problem with sequence length T (core's task), plus its held-out test set (none when `testSize` is 0). */
 export function addingData(T: number, batch: number, steps: number, testSize: number, seed: number): WorkloadData {
   const task = createAddingTask({ T, seed });
-  return { task, ...batches(task, batch, steps), test: task.testSet(testSize) };
+  return { task, ...batches(task, batch, steps), ...(testSize > 0 && { test: task.testSet(testSize) }) };
 }
 
 /** Two-spirals classification (core's dense task): a deep plain net stalls on it, a residual one learns. */

@@ -1,8 +1,23 @@
-import { describeSpec, initParams, parseModelSpec, parseSpec, parseTrainingConfig, type CellType, type ModelSpec, type ParamSet, type TrainingConfig, type Activation } from '@gradscope/core';
-import type { SuiteSettings } from './suites.js';
+import {
+  describeForgetGateInit,
+  describeSpec,
+  initParams,
+  parseModelSpec,
+  parseSpec,
+  parseTrainingConfig,
+  type Activation,
+  type CellType,
+  type ClipSpec,
+  type ForgetGateInit,
+  type InitScheme,
+  type ModelSpec,
+  type ParamSet,
+  type TrainingConfig,
+} from '@gradscope/core';
+import type { SuiteSettings, TimeVariant } from './suites.js';
 import { addingData, mnistData, spiralsData, type WorkloadData } from './tasks.js';
 
-export const experiments = ['depth', 'time', 'mnist'] as const;
+export const experiments = ['depth', 'time', 'mnist', 'cures'] as const;
 export type Experiment = (typeof experiments)[number];
 
 /** One network with its data, run identically on every backend. */
@@ -14,11 +29,21 @@ export interface Workload {
   params: ParamSet;
   data: WorkloadData;
   training: TrainingConfig;
-  /** Gradients of the probe batch are recorded at init and after every `snapshotEvery` steps (depth only). */
+  /** Gradients of the probe batch (and the test score) are recorded at init and after every `snapshotEvery` steps. */
   snapshotEvery?: number;
+  /** Training stops at the first step whose loss or gradient norm is not finite (and says at which step). */
+  stopOnNonFinite?: boolean;
   depth?: { architecture: 'plain' | 'residual'; activation: Activation; depth: number };
-  time?: { cell: CellType; T: number };
+  /** `forgetGate`: `pytorch`, `bias:1` or `chrono:<tMax>` (LSTM); `seed` of weights and data. */
+  time?: { cell: CellType; T: number; forgetGate: string; seed: number };
   mnist?: { architecture: 'plain' | 'residual'; depth: number };
+  cures?: { part: 'init'; scheme: InitScheme; activation: Activation; depth: number } | { part: 'clipping'; clip: string };
+}
+
+/** `norm:1`, `value:0.1` or `none`: the CLI's spelling of a clip setting. */
+export function describeClip(clip: ClipSpec | undefined): string {
+  if (!clip) return 'none';
+  return clip.type === 'norm' ? `norm:${clip.maxNorm}` : `value:${clip.clipValue}`;
 }
 
 
@@ -55,17 +80,97 @@ export function depthWorkloads(suite: SuiteSettings, seed: number): Workload[] {
   return out;
 }
 
-/** The time experiment: tanh RNN, GRU and LSTM on the adding problem for each sequence length T. */
+function forgetGateOf(v: TimeVariant, T: number): ForgetGateInit | undefined {
+  const g = v.forgetGate;
+  if (!g) return undefined;
+  return g.type === 'chrono' ? { type: 'chrono', tMax: g.tMax === 'T' ? T : g.tMax } : g;
+}
+
+/** The table's name of a time variant: `lstm`, `lstm bias:1`, `lstm chrono:50`. */
+export function timeLabel(cell: CellType, forgetGate: string): string {
+  return forgetGate === 'pytorch' ? cell : `${cell} ${forgetGate}`;
+}
+
+/** The time experiment: tanh RNN, GRU and LSTM (with its forget-gate inits) on the adding problem for each T and seed. */
 export function timeWorkloads(suite: SuiteSettings, seed: number): Workload[] {
   const s = suite.time;
   const out: Workload[] = [];
   for (const T of s.lengths) {
-    const data = addingData(T, s.batch, s.steps, s.testSize, seed);
-    const training = parseTrainingConfig({ loss: data.task.loss, optimizer: s.optimizer, clip: s.clip });
-    for (const cell of s.cells) {
-      const spec = parseSpec({ kind: 'recurrent', cell, inputSize: data.task.inputSize, hiddenSize: s.hiddenSize, numLayers: s.numLayers, outputSize: data.task.outputSize });
-      out.push({ experiment: 'time', label: `${cell} T=${T}`, spec, params: initParams(spec, { seed }), data, training, time: { cell, T } });
+    for (let k = 0; k < s.seeds; k++) {
+      const runSeed = seed + k;
+      const data = addingData(T, s.batch, s.steps, s.testSize, runSeed);
+      const training = parseTrainingConfig({ loss: data.task.loss, optimizer: s.optimizer, clip: s.clip });
+      for (const variant of s.variants) {
+        const { cell } = variant;
+        const spec = parseSpec({ kind: 'recurrent', cell, inputSize: data.task.inputSize, hiddenSize: s.hiddenSize, numLayers: s.numLayers, outputSize: data.task.outputSize });
+        const gate = forgetGateOf(variant, T);
+        const forgetGate = describeForgetGateInit(gate);
+        const seedLabel = s.seeds > 1 ? ` seed ${runSeed}` : '';
+        out.push({
+          experiment: 'time',
+          label: `${timeLabel(cell, forgetGate)} T=${T}${seedLabel}`,
+          spec,
+          params: initParams(spec, { seed: runSeed, ...(gate && { forgetGate: gate }) }),
+          data,
+          training,
+          snapshotEvery: s.reportEvery,
+          time: { cell, T, forgetGate, seed: runSeed },
+        });
+      }
     }
+  }
+  return out;
+}
+
+/**
+ * The other cures. Initialization × activation: a deep plain dense net on two spirals for every scheme and activation,
+ * the same data for all. Clipping: a tanh RNN whose recurrent weights are scaled up, trained with plain SGD without
+ * clipping (the gradient explodes until the loss is no longer finite), with norm clipping and with value clipping.
+ */
+export function curesWorkloads(suite: SuiteSettings, seed: number): Workload[] {
+  const { init, clipping } = suite.cures;
+  const out: Workload[] = [];
+  const spirals = spiralsData(init.batch, init.steps, seed);
+  const initTraining = parseTrainingConfig({ loss: spirals.task.loss, optimizer: init.optimizer });
+  for (const activation of init.activations) {
+    const spec = parseSpec({
+      kind: 'residual',
+      inputSize: spirals.task.inputSize,
+      outputSize: spirals.task.outputSize,
+      width: init.width,
+      depth: init.depth,
+      block: { layers: 1, activation, skip: 'none' },
+    });
+    for (const scheme of init.schemes) {
+      out.push({
+        experiment: 'cures',
+        label: `init ${scheme} ${activation} plain depth ${init.depth}`,
+        spec,
+        params: initParams(spec, { seed, scheme }),
+        data: spirals,
+        training: initTraining,
+        stopOnNonFinite: true,
+        cures: { part: 'init', scheme, activation, depth: init.depth },
+      });
+    }
+  }
+  const adding = addingData(clipping.T, clipping.batch, clipping.steps, 0, seed);
+  const rnn = parseSpec({ kind: 'recurrent', cell: 'rnn', inputSize: adding.task.inputSize, hiddenSize: clipping.hiddenSize, numLayers: 1, outputSize: adding.task.outputSize });
+  const params = initParams(rnn, { seed, scheme: 'orthogonal' });
+  const hh = params['rnn.weight_hh_l0']!;
+  hh.data.set(hh.data.map((v) => v * clipping.recurrentScale));
+  for (const clip of [undefined, ...clipping.clips]) {
+    const name = describeClip(clip);
+    out.push({
+      experiment: 'cures',
+      label: `clip ${name} rnn T=${clipping.T} (W_hh ×${clipping.recurrentScale})`,
+      spec: rnn,
+      params,
+      data: adding,
+      training: parseTrainingConfig({ loss: adding.task.loss, optimizer: clipping.optimizer, ...(clip && { clip }) }),
+      stopOnNonFinite: true,
+      cures: { part: 'clipping', clip: name },
+    });
   }
   return out;
 }
@@ -107,4 +212,15 @@ export function mnistWorkloads(suite: SuiteSettings, seed: number): Workload[] {
     }
   }
   return out;
+}
+
+/** Every workload of the chosen experiments, in report order (depth, time, mnist, cures). */
+export function buildWorkloads(suite: SuiteSettings, seed: number, wanted: readonly Experiment[]): Workload[] {
+  const has = (e: Experiment): boolean => wanted.includes(e);
+  return [
+    ...(has('depth') ? depthWorkloads(suite, seed) : []),
+    ...(has('time') ? timeWorkloads(suite, seed) : []),
+    ...(has('mnist') ? mnistWorkloads(suite, seed) : []),
+    ...(has('cures') ? curesWorkloads(suite, seed) : []),
+  ];
 }

@@ -13,6 +13,8 @@ export interface HeatmapSpec {
   yCategories: string[];
   /** `[x index, y index, value]`; a `null` value (zero, underflow, non-finite) is drawn as an empty cell. */
   cells: [number, number, number | null][];
+  /** Ends of the colour scale (decades on a log scale), so several heatmaps share one scale. Default: the data's. */
+  range?: [number, number];
 }
 
 export interface ChartSpec {
@@ -57,17 +59,17 @@ export function chartSize(spec: ChartSpec): { width: number; height: number } {
 }
 
 /** A heatmap's colour scale is over log10 of the values: the decades a vanishing gradient spans stay readable. */
-function heatmapOption(spec: ChartSpec, width: number): Record<string, unknown> {
+function heatmapOption(spec: ChartSpec): Record<string, unknown> {
   const h = spec.heatmap ?? { xCategories: [], yCategories: [], cells: [] };
   const encoded = h.cells.map(([x, y, v]) => [x, y, v === null || !(v > 0) || !Number.isFinite(v) ? '-' : spec.log ? Math.log10(v) : v]);
   const values = encoded.map((c) => c[2]).filter((v): v is number => typeof v === 'number');
-  const min = values.length ? Math.floor(Math.min(...values)) : 0;
-  const max = values.length ? Math.ceil(Math.max(...values)) : 1;
+  const min = h.range?.[0] ?? (values.length ? Math.floor(Math.min(...values)) : 0);
+  const max = h.range?.[1] ?? (values.length ? Math.ceil(Math.max(...values)) : 1);
   return {
     animation: false,
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: 'system-ui, sans-serif' },
-    grid: { top: 16, left: 80, right: 110, bottom: 50 },
+    grid: { top: 24, left: 80, right: 100, bottom: 50 },
     xAxis: { type: 'category', data: h.xCategories, name: spec.xName, nameLocation: 'middle', nameGap: 28, splitArea: { show: false } },
     yAxis: { type: 'category', data: h.yCategories, name: spec.yName, nameLocation: 'middle', nameGap: 56 },
     visualMap: {
@@ -76,15 +78,15 @@ function heatmapOption(spec: ChartSpec, width: number): Record<string, unknown> 
       max: max === min ? min + 1 : max,
       calculable: false,
       orient: 'vertical',
-      right: 10,
+      right: 16,
       top: 'middle',
-      itemHeight: 140,
+      itemHeight: 120,
+      itemWidth: 14,
       text: spec.log ? [`1e${max}`, `1e${min}`] : undefined,
       formatter: (v: number) => (spec.log ? `1e${Math.round(v)}` : formatTick(v, false)),
       inRange: { color: ['#0d0887', '#6a00a8', '#b12a90', '#e16462', '#fca636', '#f0f921'] },
     },
     series: [{ type: 'heatmap', data: encoded, progressive: 0, emphasis: { disabled: true } }],
-    width,
   };
 }
 
@@ -93,8 +95,8 @@ function heatmapOption(spec: ChartSpec, width: number): Record<string, unknown> 
  * browser page hands it to `echarts.init(element).setOption(...)`, so both draw the same charts.
  */
 export function chartOption(spec: ChartSpec): Record<string, unknown> {
+  if (spec.kind === 'heatmap') return heatmapOption(spec);
   const { width } = chartSize(spec);
-  if (spec.kind === 'heatmap') return heatmapOption(spec, width);
   const legendRows = Math.ceil(spec.series.length / 3);
   const valueAxis = {
     type: spec.log ? ('log' as const) : ('value' as const),

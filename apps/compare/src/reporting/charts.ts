@@ -1,5 +1,5 @@
 import type { CellType } from '@gradscope/core';
-import type { CompareResults, DepthRun, MnistRun, TimeRun } from '../compare/results.js';
+import type { ClipCureRun, CompareResults, DepthRun, InitCureRun, MnistRun, TimeRun } from '../compare/results.js';
 import { plottable, type ChartSpec, type SeriesSpec } from './chart-option.js';
 import { colorOf } from './palette.js';
 
@@ -120,6 +120,23 @@ function timeCharts(results: CompareResults, backends: string[]): ChartSpec[] {
       .filter((r) => r.T === T)
       .map((r) => ({ ...style(r), data: (r.hiddenGradNorms[r.hiddenGradNorms.length - 1] ?? []).map((v, t) => [t, plottable(v, true)] as [number, number | null]) })),
   }));
+  charts.push(...timeHeatmaps(runs.filter((r) => r.T === longest)));
+  const curves = runs.filter((r) => r.T === longest && r.testMseCurve.length > 1);
+  if (curves.length > 0) {
+    charts.push({
+      id: `time-test-mse-curve-T${longest}`,
+      title: `Adding problem: test MSE during training, T = ${longest}`,
+      caption: `MSE on ${results.suite.time.testSize} fresh sequences at initialization and every ${results.suite.time.reportEvery} steps; the dotted line is the always-predict-1.0 baseline. A gated net leaves the baseline once its path through time has opened.`,
+      kind: 'line',
+      xName: 'step',
+      yName: 'test MSE',
+      log: true,
+      series: [
+        ...curves.map((r) => ({ ...style(r), name: `${timeSeriesName(r)}${r.seed !== results.seed ? ` seed ${r.seed}` : ''}`, data: r.testMseCurve.map((p) => [p.step, plottable(p.mse, true)] as [number, number | null]) })),
+        { name: 'baseline: always predict 1.0', color: '#999999', dash: 'dotted', data: [[0, results.time.baselineMse], [results.suite.time.steps, results.time.baselineMse]] },
+      ],
+    });
+  }
   const withCell = runs.filter((r) => r.T === longest && r.cellGradNorms);
   if (withCell.length > 0) {
     charts.push({
@@ -166,6 +183,128 @@ function timeCharts(results: CompareResults, backends: string[]): ChartSpec[] {
       log: true,
       series: [...byName.values(), baseline],
     });
+  }
+  return charts;
+}
+
+/**
+ * Timestep × training-step heatmaps of ||dL/dh_t|| (and ||dL/dc_t|| for an LSTM), one per network, on the first
+ * backend that ran it with the first seed (the others agree; their grids are in results.json). Each row is divided by
+ * its largest value, so a row shows how much of the gradient at the last timestep survives back to each earlier one,
+ * whatever the loss is at that step.
+ */
+function timeHeatmaps(runs: readonly TimeRun[]): ChartSpec[] {
+  const charts: ChartSpec[] = [];
+  // one colour scale for every grid, so an RNN's dark left edge and an LSTM's bright one mean the same numbers
+  let lowest = 0;
+  const seen = new Set<string>();
+  for (const r of runs) {
+    if (r.gradSnapshots.length < 2 || seen.has(r.label)) continue;
+    seen.add(r.label);
+    const grid = (pick: (s: TimeRun['gradSnapshots'][number]) => number[] | undefined, what: string, id: string): ChartSpec => {
+      const rows = r.gradSnapshots.map(pick);
+      const cells: [number, number, number | null][] = [];
+      rows.forEach((row, y) => {
+        const max = row ? Math.max(...row.filter(Number.isFinite)) : NaN;
+        row?.forEach((v, t) => {
+          const rel = plottable(v / max, true);
+          if (rel !== null) lowest = Math.min(lowest, Math.log10(rel));
+          cells.push([t, y, rel]);
+        });
+      });
+      return {
+        id,
+        title: `${what} through training: ${r.label}, T = ${r.T} (${r.backend})`,
+        caption: `Each row is one training step (0 = initialization); each column a timestep t. Colour: ${what} relative to the row's largest value, on a log scale — dark columns on the left mean the gradient from the loss no longer reaches the early timesteps.`,
+        kind: 'heatmap',
+        xName: 't',
+        yName: 'training step',
+        log: true,
+        series: [],
+        heatmap: { xCategories: Array.from({ length: r.T }, (_, t) => String(t)), yCategories: r.gradSnapshots.map((s) => String(s.step)), cells },
+      };
+    };
+    const slug = r.label.replace(/[^a-z0-9]+/gi, '-');
+    charts.push(grid((s) => s.hidden, '||dL/dh_t||', `time-heatmap-h-${slug}`));
+    if (r.gradSnapshots[0]!.cell) charts.push(grid((s) => s.cell, '||dL/dc_t||', `time-heatmap-c-${slug}`));
+  }
+  const range: [number, number] = [Math.max(-40, Math.floor(lowest)), 0];
+  for (const c of charts) c.heatmap!.range = range;
+  return charts;
+}
+
+const curesActivationSymbol = ['circle', 'triangle', 'rect', 'diamond'] as const;
+
+/** Init × activation: how much of the last block's gradient reaches block 0 at init, and the loss after training. */
+function curesCharts(results: CompareResults, backends: string[]): ChartSpec[] {
+  const charts: ChartSpec[] = [];
+  const init = results.cures.init;
+  if (init.length > 0) {
+    const schemes = [...new Set(init.map((r) => r.scheme))];
+    const activations = [...new Set(init.map((r) => r.activation))];
+    const seriesOf = (value: (r: InitCureRun) => number | undefined): SeriesSpec[] => {
+      const byName = new Map<string, SeriesSpec>();
+      for (const r of init) {
+        const name = `${r.activation} · ${r.backend}`;
+        const s = byName.get(name) ?? { name, color: colorOf(r.backend, backends), dash: (['solid', 'dashed', 'dotted'] as const)[activations.indexOf(r.activation) % 3]!, symbol: curesActivationSymbol[activations.indexOf(r.activation) % 4]!, data: [] };
+        s.data.push([r.scheme, plottable(value(r), true)]);
+        byName.set(name, s);
+      }
+      return [...byName.values()];
+    };
+    const depth = init[0]!.depth;
+    charts.push({
+      id: 'cures-init-first-block',
+      title: `Initialization × activation: share of the gradient reaching block 0 of a ${depth}-block plain net`,
+      caption: `||dL/d block 0|| / ||dL/d last block|| at initialization for each scheme (normal = N(0, 1) weights); 1 means nothing is lost on the way back, far below 1 vanishing, far above exploding.`,
+      kind: 'line',
+      xName: 'initialization',
+      yName: 'block 0 / last block',
+      categories: schemes,
+      log: true,
+      series: seriesOf((r) => r.blockNorms[0]! / r.blockNorms[r.blockNorms.length - 1]!),
+    });
+    charts.push({
+      id: 'cures-init-loss',
+      title: `Initialization × activation: training loss after ${results.suite.cures.init.steps} steps`,
+      caption: `Final cross-entropy on two spirals of the same ${depth}-block plain nets (ln 2 ≈ 0.69 is chance); a net whose early blocks get no gradient stays near chance.`,
+      kind: 'line',
+      xName: 'initialization',
+      yName: 'final loss',
+      categories: schemes,
+      log: true,
+      series: seriesOf((r) => r.loss[r.loss.length - 1]),
+    });
+  }
+  const clip = results.cures.clipping;
+  if (clip.length > 0) {
+    const clipDash = (r: ClipCureRun): SeriesSpec['dash'] => (r.clip === 'none' ? 'solid' : r.clip.startsWith('norm') ? 'dashed' : 'dotted');
+    const series = (pick: (r: ClipCureRun) => number[]): SeriesSpec[] =>
+      clip.map((r) => ({ name: `${r.clip} · ${r.backend}`, color: colorOf(r.backend, backends), dash: clipDash(r), data: pick(r).map((v, i) => [i + 1, plottable(v, true)] as [number, number | null]) }));
+    const c = results.suite.cures.clipping;
+    const stops = clip.filter((r) => r.nonFiniteAt !== undefined).map((r) => `${r.clip} on ${r.backend} at step ${r.nonFiniteAt}`);
+    charts.push(
+      {
+        id: 'cures-clip-norm',
+        title: 'Gradient clipping: total gradient norm per step (before clipping)',
+        caption: `A tanh RNN (T = ${c.T}, hidden ${c.hiddenSize}) whose orthogonal recurrent weights are scaled by ${c.recurrentScale}, trained with ${c.optimizer.type} lr ${c.optimizer.lr}; unclipped solid, norm-clipped dashed, value-clipped dotted.${stops.length ? ` The non-finite detector stopped ${stops.join(', ')}.` : ''}`,
+        kind: 'line',
+        xName: 'step',
+        yName: 'gradient norm',
+        log: true,
+        series: series((r) => r.gradNorm),
+      },
+      {
+        id: 'cures-clip-loss',
+        title: 'Gradient clipping: training loss per step',
+        caption: 'MSE on each training batch of the same runs; without clipping the updates blow the weights up until the loss overflows.',
+        kind: 'line',
+        xName: 'step',
+        yName: 'loss',
+        log: true,
+        series: series((r) => r.loss),
+      },
+    );
   }
   return charts;
 }
@@ -266,6 +405,7 @@ function mnistCharts(results: CompareResults, backends: string[]): ChartSpec[] {
 
 export interface ReportCharts {
   depth: ChartSpec[];
+  cures: ChartSpec[];
   mnist: ChartSpec[];
   time: ChartSpec[];
   speed: ChartSpec[];
@@ -274,5 +414,5 @@ export interface ReportCharts {
 /** Every chart of the report, built only from the results object (so results.json holds every number shown). */
 export function buildCharts(results: CompareResults): ReportCharts {
   const backends = results.backends.map((b) => b.name);
-  return { depth: depthCharts(results, backends), mnist: mnistCharts(results, backends), time: timeCharts(results, backends), speed: speedChart(results, backends) };
+  return { depth: depthCharts(results, backends), cures: curesCharts(results, backends), mnist: mnistCharts(results, backends), time: timeCharts(results, backends), speed: speedChart(results, backends) };
 }

@@ -35,8 +35,21 @@ table { border-collapse: collapse; font-size: 0.85rem; margin: 1rem 0; width: 10
 caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
 th, td { border-bottom: 1px solid #e8eaed; padding: 0.2rem 0.5rem; text-align: left; }
 td.fail { color: #c5221f; font-weight: 600; }
+ul.verdicts { padding-left: 1.2rem; } ul.verdicts li { margin: 0.3rem 0; } li.shown { color: #137333; } li.fail { color: #c5221f; font-weight: 600; }
 .meta { color: #5f6368; font-size: 0.9rem; }
 `;
+
+function timeIntro(r: CompareResults): string {
+  const t = r.suite.time;
+  return `The adding problem (sum the two marked values of a sequence of length T; predicting 1.0 scores ${r.time.baselineMse.toFixed(3)}), hidden size ${t.hiddenSize}, batch ${t.batch}, ${t.steps} ${t.optimizer.type} steps (lr ${t.optimizer.lr}, norm clip ${t.clip.type === 'norm' ? t.clip.maxNorm : '-'})${t.seeds > 1 ? `, ${t.seeds} seeds` : ''}. An LSTM labelled chrono:T starts with Tallec & Ollivier's chrono forget-gate init (b_f = log U(1, T-1), b_i = -b_f), bias:1 with a constant forget-gate bias of 1. At initialization every cell loses the gradient on its way back through time; the heatmaps show whether training opens a path.`;
+}
+
+/** The claims this run checked, shown or not, first on the page as in the terminal. */
+function verdictList(r: CompareResults): string {
+  if (r.verdicts.length === 0) return '';
+  const items = r.verdicts.map((v) => `<li class="${v.shown ? 'shown' : 'fail'}">${escapeHtml(v.text)}</li>`).join('\n');
+  return `<section id="verdicts">\n<h2>Verdicts</h2>\n<ul class="verdicts">\n${items}\n</ul>\n</section>`;
+}
 
 function mnistIntro(r: CompareResults): string {
   const m = r.suite.mnist;
@@ -71,10 +84,12 @@ ${escapeHtml(`${m.cpuModel}, ${m.cores} cores, ${m.os} ${m.arch}, Node ${m.node}
 <ul class="meta">
 ${runtimes}
 </ul>
+${verdictList(results)}
 <p class="meta">Every backend starts from the same initial weights (seed ${results.seed}) and sees the same batches, so where backends agree their lines lie on top of each other (one colour per backend). All numbers are in results.json next to this file.</p>
 ${section('depth', 'Depth: plain vs residual', 'Dense networks of increasing depth, with and without identity skip connections: how much gradient reaches each block.', [...charts.depth.map(figure), tableWith('Depth:')].join('\n'))}
 ${section('mnist', 'Depth on real digits', mnistIntro(results), [...charts.mnist.map(figure), tableWith('Depth on real digits'), ...results.mnist.degradation.verdicts.map((v) => `<p class="verdict">${escapeHtml(v.text)}</p>`)].join('\n'))}
-${section('time', 'Time: RNN vs GRU vs LSTM on the adding problem', 'How much gradient reaches each timestep, and whether the network learns to add the two marked values.', [...charts.time.map(figure), tableWith('Time')].join('\n'))}
+${section('time', 'Time: RNN vs GRU vs LSTM on the adding problem', timeIntro(results), [...charts.time.map(figure), tableWith('Time')].join('\n'))}
+${section('cures', 'Cures: initialization, activation and gradient clipping', 'Besides skips and gates, three classic cures: weights initialized for the activation (Glorot/Xavier, He/Kaiming, orthogonal) keep a deep plain net\'s gradient from vanishing or exploding; ReLU loses less than sigmoid; clipping the gradient keeps an exploding run finite.', [...charts.cures.map(figure), tableWith('Cures')].join('\n'))}
 ${section('agreement', 'Agreement with the reference', 'Max relative difference of outputs and gradients of each backend against the float64 reference, on the same batch and weights. For conv nets the reference also reruns itself with every weight scaled by 1 ± 1e-6 (3 seeded draws): where its own gradients move by more than the tolerance, the batch puts a ReLU input within float32 rounding of zero, and a backend no further off than that spread is marked "float32 kink" rather than failed.', tableWith('Agreement'))}
 ${section('speed', 'Speed', 'Median wall time of one training step.', [...charts.speed.map(figure), tableWith('Speed')].join('\n'))}
 ${section('skipped', 'Not run', 'Runs a backend could not do, with the reason.', tableWith('Not run'))}

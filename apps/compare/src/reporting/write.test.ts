@@ -33,7 +33,10 @@ function emptyResults(seed: number): CompareResults {
     depth: { runs: [] },
     time: { baselineMse: 1 / 6, runs: [] },
     mnist: { runs: [], degradation: { window: 1, margin: 0.05, rows: [], verdicts: [] } },
+    cures: { init: [], clipping: [] },
     agreement: { tolerances: { output: 1e-5, grads: 1e-4, norms: 1e-3 }, rows: [] },
+    verdicts: [],
+    workers: 1,
     speed: { rows: [] },
     skipped: [],
   };
