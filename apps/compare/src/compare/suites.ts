@@ -116,7 +116,7 @@ export const suites: Record<SuiteName, SuiteSettings> = {
     name: 'quick',
     depth: { depths: [4, 16, 32], activations: ['sigmoid', 'relu'], width: 16, batch: 64, steps: 150, reportEvery: 50, optimizer: adam(1e-2) },
     time: { lengths: [10, 50], variants: [{ cell: 'rnn' }, { cell: 'gru' }, chrono], seeds: 1, hiddenSize: 16, numLayers: 1, batch: 32, steps: 400, testSize: 256, reportEvery: 50, optimizer: adam(1e-2), clip: { type: 'norm', maxNorm: 1 } },
-    mnist: { depths: [8, 20, 32], imageSize: 14, batch: 16, steps: 30, reportEvery: 10, testSize: 200, optimizer: sgd(0.02) },
+    mnist: { depths: [8, 32], imageSize: 14, batch: 16, steps: 50, reportEvery: 10, testSize: 200, optimizer: sgd(0.02) },
     cures: {
       init: { depth: 32, width: 16, batch: 64, steps: 100, activations: ['sigmoid', 'tanh', 'relu'], schemes: initSchemesShown, optimizer: adam(1e-2) },
       clipping: exploding(100),
