@@ -9,3 +9,4 @@ export type * from './compare/results.js';
 export { ADDING_BASELINE_MSE, TOLERANCES } from './compare/results.js';
 export { chartOption, chartSize, formatTick, plottable, type ChartSpec, type HeatmapSpec, type SeriesSpec } from './reporting/chart-option.js';
 export { colorOf } from './reporting/palette.js';
+export { stringifyJson } from './json.js';
