@@ -31,7 +31,7 @@ const decade = (v: number): number => Math.log10(v);
 function heatmaps(runs: readonly BackendRun[], experiment: WebExperiment): ChartSpec[] {
   const axis = experiment === 'time' ? 't' : 'block';
   const what = experiment === 'time' ? '||dL/dh_t||' : '||dL/d block output||';
-  const grids = runs.map((r) => ({ backend: r.backend, grid: gridOf(r.outcome, experiment) }));
+  const grids = runs.filter((r) => r.outcome).map((r) => ({ backend: r.backend, grid: gridOf(r.outcome, experiment) }));
   const values = grids.flatMap((g) => g.grid.rows.flat()).filter((v) => v > 0 && Number.isFinite(v));
   const range: [number, number] | undefined = values.length
     ? [Math.floor(decade(values.reduce((a, b) => Math.min(a, b)))), Math.ceil(decade(values.reduce((a, b) => Math.max(a, b))))]

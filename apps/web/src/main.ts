@@ -12,7 +12,8 @@ const $ = <T extends HTMLElement>(selector: string): T => document.querySelector
 const form = $<HTMLFormElement>('#controls');
 const stopButton = $<HTMLButtonElement>('#stop');
 const downloadButton = $<HTMLButtonElement>('#download');
-const chartsBox = $<HTMLElement>('#charts');
+const heatmapBox = $<HTMLElement>('#heatmaps');
+const linesBox = $<HTMLElement>('#lines');
 const statusList = $<HTMLUListElement>('#status');
 const problemsBox = $<HTMLElement>('#problems');
 
@@ -92,9 +93,10 @@ function figureFor(spec: ChartSpec): HTMLElement {
     fig = Object.assign(document.createElement('figure'), { id: `chart-${spec.id}` });
     const plot = Object.assign(document.createElement('div'), { className: 'plot' });
     fig.append(Object.assign(document.createElement('h3'), { textContent: spec.title }), plot, Object.assign(document.createElement('figcaption'), { textContent: captions(spec.id, run!.state.experiment) }));
-    chartsBox.append(fig);
   }
   fig.querySelector('h3')!.textContent = spec.title;
+  // (re-)appended in spec order: the figures keep the backends' order whichever worker reported first
+  (spec.kind === 'heatmap' ? heatmapBox : linesBox).append(fig);
   return fig;
 }
 
@@ -171,7 +173,8 @@ function start(state: PageState): void {
   stop();
   for (const c of chartInstances.values()) c.dispose();
   chartInstances.clear();
-  chartsBox.replaceChildren();
+  heatmapBox.replaceChildren();
+  linesBox.replaceChildren();
   statuses.clear();
   for (const key of Object.keys(document.body.dataset)) delete document.body.dataset[key];
   document.body.dataset.run = 'running';

@@ -21,6 +21,10 @@ function machine(): MachineInfo {
 }
 
 export function resultsOf(run: RunRecord, now = new Date()): CompareResults {
+  // in the order the backends were chosen, as the CLI lists them, whichever worker finished first
+  const order = run.state.backends as readonly string[];
+  const byOrder = (a: string, b: string): number => order.indexOf(a) - order.indexOf(b);
+  const outcomes = new Map([...run.outcomes].sort(([a], [b]) => byOrder(a, b)));
   const results = emptyResults({
     gradscopeCompareVersion: comparePackage.version,
     suite: experimentSuite(run.state),
@@ -28,11 +32,11 @@ export function resultsOf(run: RunRecord, now = new Date()): CompareResults {
     seed: run.state.seed,
     startedAt: run.startedAt.toISOString(),
     machine: machine(),
-    backends: run.backends,
+    backends: [...run.backends].sort((a, b) => byOrder(a.name, b.name)),
     // one Web Worker per backend, side by side
     workers: run.state.backends.length,
   });
-  if (run.workload) record(results, run.workload, run.outcomes, new Map(), false);
+  if (run.workload) record(results, run.workload, outcomes, new Map(), false);
   results.skipped.push(...run.skipped);
   summarize(results);
   results.durationMs = now.getTime() - run.startedAt.getTime();

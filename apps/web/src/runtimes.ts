@@ -2,6 +2,7 @@ import { createBrainBackend } from '@gradscope/brain';
 import type { Backend } from '@gradscope/core';
 import { createOnnxBackend } from '@gradscope/onnx';
 import { createTfjsBackend } from '@gradscope/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import tfjsWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import tfjsWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -15,10 +16,19 @@ import type { TfjsDeviceChoice, WebBackend } from './state.js';
 
 const absolute = (url: string): string => new URL(url, self.location.href).href;
 
-/** WebGL in a worker needs OffscreenCanvas; headless Chromium without a GPU has no WebGL context at all. */
-function hasWebgl(): boolean {
+/**
+ * A hardware WebGL2 context in this worker (OffscreenCanvas). A software rasterizer (SwiftShader, llvmpipe: what
+ * headless Chromium without a GPU offers) does not count: tfjs-webgl on it was far slower than tfjs-wasm here
+ * (~110 ms vs a few ms per step of a small dense net; minutes of shader compiling for an unrolled LSTM).
+ */
+function hasHardwareWebgl(): boolean {
   try {
-    return typeof OffscreenCanvas !== 'undefined' && new OffscreenCanvas(1, 1).getContext('webgl2') !== null;
+    if (typeof OffscreenCanvas === 'undefined') return false;
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    if (!gl) return false;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    return !/swiftshader|llvmpipe|software/i.test(renderer);
   } catch {
     return false;
   }
@@ -30,9 +40,13 @@ export async function createWebBackend(name: WebBackend, tfjsDevice: TfjsDeviceC
       setWasmPaths({
         'tfjs-backend-wasm.wasm': absolute(tfjsWasm),
         'tfjs-backend-wasm-simd.wasm': absolute(tfjsWasmSimd),
+        // setWasmPaths wants all three, though the threaded build is switched off below
         'tfjs-backend-wasm-threaded-simd.wasm': absolute(tfjsWasmThreaded),
       });
-      const device = tfjsDevice === 'auto' ? (hasWebgl() ? 'webgl' : 'wasm') : tfjsDevice;
+      // the threaded build's pthread workers fail to start from a bundled worker ("e is not defined"); the
+      // single-threaded SIMD build is also what tfjs runs in Node
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      const device = tfjsDevice === 'auto' ? (hasHardwareWebgl() ? 'webgl' : 'wasm') : tfjsDevice;
       return createTfjsBackend({ backend: device });
     }
     case 'onnx':

@@ -6,7 +6,7 @@ export const webExperiments = ['depth', 'time', 'mnist'] as const;
 export type WebExperiment = (typeof webExperiments)[number];
 export const webBackends = ['tfjs', 'onnx', 'brain'] as const;
 export type WebBackend = (typeof webBackends)[number];
-/** `auto`: webgl where the browser offers it (in a worker: OffscreenCanvas), wasm otherwise. */
+/** `auto`: webgl where the worker has a hardware WebGL2 context, wasm otherwise (see runtimes.ts). */
 export const tfjsDevices = ['auto', 'webgl', 'wasm'] as const;
 export type TfjsDeviceChoice = (typeof tfjsDevices)[number];
 export const architectures = ['plain', 'residual'] as const;
