@@ -1,12 +1,13 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createBrainBackend } from '@gradscope/brain';
-import { runWorkload, TOLERANCES, type CompareResults } from '@gradscope/compare/browser';
+import { digitsFromFiles, runWorkload, TOLERANCES, type CompareResults, type MnistDigits } from '@gradscope/compare/browser';
 import type { Backend } from '@gradscope/core';
 import { createOnnxBackend } from '@gradscope/onnx';
 import { createTfjsBackend } from '@gradscope/tfjs';
@@ -114,16 +115,33 @@ function expectSameNorms(page: readonly number[], node: readonly number[], what:
   });
 }
 
+/** The `mnist` package's digit files, as the page fetches them. */
+async function mnistDigits(): Promise<MnistDigits> {
+  const dir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
+  const files = await Promise.all(Array.from({ length: 10 }, async (_, d) => (JSON.parse(await readFile(join(dir, `${d}.json`), 'utf8')) as { data: number[] }).data));
+  return digitsFromFiles(files);
+}
+
 /** The workload's gradients at init on each backend in this Node process (same packages, same seed and spec). */
-async function nodeInitial(search: string, backend: WebBackend) {
+async function nodeInitial(search: string, backend: WebBackend, digits?: MnistDigits) {
   const parsed = parseState(search);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   const b = await nodeBackends[backend]();
   try {
-    return (await runWorkload(b, buildWorkload(parsed.state), false)).initial;
+    return (await runWorkload(b, buildWorkload(parsed.state, digits), false)).initial;
   } finally {
     await b.dispose();
   }
+}
+
+/** Node's side for each backend in turn, started before the page opens so both sides compute at once. */
+function nodeSide(search: string, backends: readonly WebBackend[], digits?: Promise<MnistDigits>) {
+  return (async () => {
+    const d = await digits;
+    const out = new Map<WebBackend, Awaited<ReturnType<typeof nodeInitial>>>();
+    for (const b of backends) out.set(b, await nodeInitial(search, b, d));
+    return out;
+  })();
 }
 
 const all: WebBackend[] = ['tfjs', 'onnx', 'brain'];
@@ -131,6 +149,7 @@ const all: WebBackend[] = ['tfjs', 'onnx', 'brain'];
 describe('the web page in Chromium', () => {
   it('depth: a plain sigmoid net trains live on all three backends; gradients at init match Node; the report renders', async () => {
     const search = '?experiment=depth&backends=tfjs,onnx,brain&tfjs=auto&seed=3&steps=12&every=4&arch=plain&depth=8&activation=sigmoid&init=pytorch&width=12';
+    const node = nodeSide(search, all);
     const page = await open(search);
     const results = await finishAndDownload(page, 'depth-results.json');
     expect(await page.textContent('#status')).toContain('@tensorflow/tfjs (wasm)');
@@ -144,7 +163,7 @@ describe('the web page in Chromium', () => {
     for (const b of all) {
       const run = results.depth.runs.find((r) => r.backend === b)!;
       expect(run.loss).toHaveLength(12);
-      expectSameNorms(run.blockNorms[0]!.norms, (await nodeInitial(search, b)).blockOutputGradNorms!, `${b} block norms at init`);
+      expectSameNorms(run.blockNorms[0]!.norms, (await node).get(b)!.blockOutputGradNorms!, `${b} block norms at init`);
     }
 
     const reportDir = join(out, 'report');
@@ -158,6 +177,7 @@ describe('the web page in Chromium', () => {
 
   it('time: an LSTM with chrono init on all three backends; per-timestep gradients at init match Node', async () => {
     const search = '?experiment=time&backends=tfjs,onnx,brain&tfjs=wasm&seed=1&steps=3&every=1&cell=lstm&T=8&forget=chrono:T&hidden=8';
+    const node = nodeSide(search, all);
     const page = await open(search);
     const results = await finishAndDownload(page, 'time-results.json');
     expect(await points(page, 'profile')).toBeGreaterThan(0);
@@ -165,9 +185,26 @@ describe('the web page in Chromium', () => {
       expect(await points(page, `heatmap-${b}`), `heatmap of ${b}`).toBe(8 * 4);
       const run = results.time.runs.find((r) => r.backend === b)!;
       expect(run.label).toBe('lstm chrono:8');
-      const node = await nodeInitial(search, b);
-      expectSameNorms(run.hiddenGradNorms.flat(), node.hiddenGradNorms!.flat(), `${b} ||dL/dh_t|| at init`);
-      expectSameNorms(run.cellGradNorms!.flat(), node.cellGradNorms!.flat(), `${b} ||dL/dc_t|| at init`);
+      const initial = (await node).get(b)!;
+      expectSameNorms(run.hiddenGradNorms.flat(), initial.hiddenGradNorms!.flat(), `${b} ||dL/dh_t|| at init`);
+      expectSameNorms(run.cellGradNorms!.flat(), initial.cellGradNorms!.flat(), `${b} ||dL/dc_t|| at init`);
+    }
+    expect(pageErrors(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('conv nets on MNIST digits: tfjs and onnx match Node; brain.js says it cannot build a conv net', async () => {
+    const search = '?experiment=mnist&backends=tfjs,onnx,brain&tfjs=wasm&seed=0&steps=2&every=1&arch=residual&depth=8';
+    const node = nodeSide(search, ['tfjs', 'onnx'], mnistDigits());
+    const page = await open(search);
+    const results = await finishAndDownload(page, 'mnist-results.json');
+    expect(await page.textContent('#status')).toContain('brain: cannot run this network: brain backend does not support residual variant "conv"');
+    expect(results.skipped).toMatchObject([{ backend: 'brain', kind: 'unsupported' }]);
+    for (const b of ['tfjs', 'onnx'] as const) {
+      expect(await points(page, `heatmap-${b}`), `heatmap of ${b}`).toBe(3 * 3); // one BasicBlock per stage × steps 0, 1, 2
+      const run = results.mnist.runs.find((r) => r.backend === b)!;
+      expect(run.loss).toHaveLength(2);
+      expectSameNorms(run.blockNorms[0]!.norms, (await node).get(b)!.blockOutputGradNorms!, `${b} block norms at init`);
     }
     expect(pageErrors(page)).toEqual([]);
     await page.close();
