@@ -11,6 +11,8 @@ export default defineConfig({
     // onnxruntime-web's default entry is the WebGPU build (a 28 MB .wasm); @gradscope/onnx needs only the wasm one
     alias: [{ find: /^onnxruntime-web$/, replacement: 'onnxruntime-web/wasm' }],
   },
+  // the dev server pre-bundles the runtimes the worker imports at start-up, not on its first run (which would reload the page)
+  optimizeDeps: { entries: ['index.html', 'src/worker.ts'] },
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: 'es' },
