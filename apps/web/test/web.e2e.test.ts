@@ -76,15 +76,18 @@ async function open(search: string): Promise<Page> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   // the page must not reach beyond its own server (no CDN, no telemetry)
+  const requested: string[] = [];
   page.on('request', (r) => {
+    requested.push(r.url());
     if (!r.url().startsWith(base) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) errors.push(`request outside the page's server: ${r.url()}`);
   });
-  (page as Page & { errors: string[] }).errors = errors;
+  Object.assign(page, { errors, requested });
   await page.goto(base + search);
   return page;
 }
 
 const pageErrors = (page: Page): string[] => (page as Page & { errors: string[] }).errors;
+const requests = (page: Page): string[] => (page as Page & { requested: string[] }).requested;
 
 /** Waits until every backend has finished, then downloads results.json through the page's button. */
 async function finishAndDownload(page: Page, name: string): Promise<CompareResults> {
@@ -153,6 +156,12 @@ describe('the web page in Chromium', () => {
     const page = await open(search);
     const results = await finishAndDownload(page, 'depth-results.json');
     expect(await page.textContent('#status')).toContain('@tensorflow/tfjs (wasm)');
+    // COOP/COEP from vite preview, and both runtimes' .wasm from the build's own assets
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(requests(page).filter((u) => u.endsWith('.wasm')).map((u) => u.slice(base.length).replace(/-[\w-]{8}\.wasm$/, '.wasm')).sort()).toEqual([
+      'assets/ort-wasm-simd-threaded.wasm',
+      'assets/tfjs-backend-wasm-simd.wasm',
+    ]);
     for (const b of all) expect(await points(page, `heatmap-${b}`), `heatmap of ${b}`).toBe(8 * 4); // 8 blocks × steps 0, 4, 8, 12
     expect(await points(page, 'loss')).toBe(3 * 12);
     await page.screenshot({ path: join(out, 'depth.png'), fullPage: true });
