@@ -217,7 +217,7 @@ export function mnistWorkloads(suite: SuiteSettings, seed: number, digits: Mnist
 
 /**
  * Every workload of the chosen experiments, in report order (depth, time, mnist, cures). `digits` is called only for
- * the MNIST experiment (Node reads the `mnist` package's files, a page fetches them).
+ * the MNIST experiment (the CLI passes the loader of the `mnist` package's files).
  */
 export function buildWorkloads(suite: SuiteSettings, seed: number, wanted: readonly Experiment[], digits: () => MnistDigits): Workload[] {
   const has = (e: Experiment): boolean => wanted.includes(e);
