@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { formatShape, GradscopeError, ShapeError, sizeOf, type ParamSet, type Tensor } from '@gradscope/core';
 import { systemReason } from './cli-errors.js';
 
+export { stringifyJson } from './json.js';
+
 /** A file named on the command line cannot be read or is not what it should be. */
 export class InputFileError extends GradscopeError {
   constructor(message: string) {
@@ -91,12 +93,4 @@ export function paramsToJson(params: ParamSet): Record<string, TensorJson> {
   const out: Record<string, TensorJson> = {};
   for (const [name, t] of Object.entries(params)) out[name] = tensorToJson(t);
   return out;
-}
-
-/**
- * JSON.stringify that keeps non-finite numbers visible as the strings "NaN", "Infinity" and "-Infinity"
- * (plain JSON would print null and hide a diverged gradient).
- */
-export function stringifyJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
 }

@@ -3,16 +3,14 @@ import type { Backend } from '@gradscope/core';
 import { availableBackendNames, BackendUnavailableError, createBackend, findBackendEntry } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
 import { VERSION } from '../version.js';
-import { agreementRow } from './agreement.js';
 import { inProcessRunner, workerPoolRunner, type Job, type JobOutcome, type JobRunner } from './jobs.js';
 import { machineInfo } from './machine.js';
-import { ADDING_BASELINE_MSE, TOLERANCES, type CompareResults, type SkippedRun } from './results.js';
-import { degradationSummary } from './degradation.js';
+import { loadMnistDigits } from './mnist.js';
+import { emptyResults, record, REFERENCE, STOCK_LSTM, summarize } from './record.js';
+import type { CompareResults, SkippedRun } from './results.js';
 import { canRun, type WorkloadOutcome } from './run-workload.js';
-import { median } from './stats.js';
 import { suites, type SuiteName } from './suites.js';
-import { computeVerdicts } from './verdicts.js';
-import { buildWorkloads, experiments, timeLabel, type Experiment, type Workload } from './workloads.js';
+import { buildWorkloads, experiments, type Experiment, type Workload } from './workloads.js';
 
 export interface ProgressEvent {
   /** Runs finished so far, out of `total`. */
@@ -45,10 +43,6 @@ export interface CompareOptions {
   backendFactories?: Readonly<Record<string, () => Promise<Backend>>>;
 }
 
-const REFERENCE = 'reference';
-/** brain.js's own LSTM joins the time experiment's LSTM runs whenever `brain` is compared. */
-const STOCK_LSTM = 'brain-stock';
-
 async function defaultBackends(): Promise<string[]> {
   const adapters = (await availableBackendNames()).filter((n) => n !== REFERENCE && n !== STOCK_LSTM);
   return adapters.length > 0 ? adapters : [REFERENCE];
@@ -78,7 +72,8 @@ function estimatedCost(w: Workload, backend: string, train: boolean): number {
  */
 export async function compare(options: CompareOptions = {}): Promise<CompareResults> {
   const startedAt = new Date();
-  const suite = suites[options.suite ?? 'quick'];
+  const suiteName = options.suite ?? 'quick';
+  const suite = suites[suiteName];
   if (!suite) throw new UsageError(`unknown suite "${String(options.suite)}" (expected one of ${Object.keys(suites).join('|')})`);
   const seed = options.seed ?? 0;
   const selected = [...new Set(options.backends ?? (await defaultBackends()))];
@@ -103,7 +98,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
     const compared = [...backends.keys()].filter((n) => n !== REFERENCE || selected.includes(REFERENCE));
 
     const wanted = experiments.filter((e) => (options.experiments ?? experiments).includes(e));
-    const workloads = buildWorkloads(suite, seed, wanted);
+    const workloads = buildWorkloads(suite, seed, wanted, loadMnistDigits);
     const runsOf = (w: Workload): string[] =>
       compared.filter((n) => n !== STOCK_LSTM || selected.includes(STOCK_LSTM) || w.time?.cell === 'lstm');
     // the reference's gradients at init are only needed when some compared backend can run the workload; the cures'
@@ -123,7 +118,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
       options.onProgress?.({ done, total, task: [...running].join(' | '), ...(started !== undefined && { started: { index: startedCount, task: started } }) });
 
     const workers = options.backendFactories || (options.workers ?? 1) <= 1 ? 1 : options.workers!;
-    const runner: JobRunner = workers > 1 ? workerPoolRunner(workers, { suite: suite.name, seed, experiments: wanted }) : inProcessRunner(workloads, backends);
+    const runner: JobRunner = workers > 1 ? workerPoolRunner(workers, { suite: suiteName, seed, experiments: wanted }) : inProcessRunner(workloads, backends);
     const outcomes = workloads.map(() => new Map<string, JobOutcome>());
     try {
       // side by side, the longest runs go first so the workers finish together; alone, in report order
@@ -147,28 +142,20 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
       await runner.close();
     }
 
-    const results: CompareResults = {
+    const results = emptyResults({
       gradscopeCompareVersion: VERSION,
       suite,
       experiments: wanted,
       seed,
       startedAt: startedAt.toISOString(),
-      durationMs: 0,
       machine: machineInfo(),
       backends: compared.map((n) => {
         const b = backends.get(n)!;
         return { name: n, runtime: b.runtime, semantics: b.supports.semantics };
       }),
-      depth: { runs: [] },
-      time: { baselineMse: ADDING_BASELINE_MSE, runs: [] },
-      mnist: { runs: [], degradation: degradationSummary([]) },
-      cures: { init: [], clipping: [] },
-      agreement: { tolerances: TOLERANCES, rows: [] },
-      verdicts: [],
       workers,
-      speed: { rows: [] },
-      skipped,
-    };
+    });
+    results.skipped = skipped; // runs that fail below are added to it
     workloads.forEach((w, i) => {
       const ok = new Map<string, WorkloadOutcome>();
       // jobs in their listed order, so results do not depend on which worker finished first
@@ -180,8 +167,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
       }
       record(results, w, ok, backends, selected.includes(REFERENCE));
     });
-    results.mnist.degradation = degradationSummary(results.mnist.runs);
-    results.verdicts = computeVerdicts(results);
+    summarize(results);
     options.onProgress?.({ done, total, task: 'done' });
     results.durationMs = Date.now() - startedAt.getTime();
     return results;
@@ -193,72 +179,4 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
 /** Conv nets have ReLU kinks a float32 runtime may land on the other side of; the reference measures its spread there. */
 function isConv(w: Workload): boolean {
   return w.spec.kind === 'residual' && w.spec.variant === 'conv';
-}
-
-/** Adds one workload's outcomes on every backend to the results. */
-function record(
-  results: CompareResults,
-  w: Workload,
-  outcomes: Map<string, WorkloadOutcome>,
-  backends: Map<string, Backend>,
-  referenceSelected: boolean,
-): void {
-  const ref = outcomes.get(REFERENCE);
-  for (const [name, o] of outcomes) {
-    const shown = name !== REFERENCE || referenceSelected;
-    if (!shown) continue;
-    if (o.trainingSkipped) {
-      results.skipped.push({ backend: name, experiment: w.experiment, workload: `${w.label} (training)`, kind: 'unsupported', reason: o.trainingSkipped });
-    }
-    if (w.depth) {
-      results.depth.runs.push({
-        backend: name,
-        ...w.depth,
-        spec: w.spec,
-        blockNorms: o.snapshots,
-        ...(o.initial.deadUnitFractions && { deadUnitFractions: o.initial.deadUnitFractions }),
-        loss: o.loss,
-      });
-    }
-    if (w.mnist) {
-      results.mnist.runs.push({
-        backend: name,
-        ...w.mnist,
-        spec: w.spec,
-        blockNorms: o.snapshots,
-        ...(o.initial.deadUnitFractions && { deadUnitFractions: o.initial.deadUnitFractions }),
-        loss: o.loss,
-        test: o.test ?? [],
-      });
-    }
-    if (w.time) {
-      const label = timeLabel(w.time.cell, w.time.forgetGate);
-      results.time.runs.push({
-        backend: name,
-        ...w.time,
-        label: name === STOCK_LSTM ? `${label} (brain.js stock)` : label,
-        spec: w.spec,
-        hiddenGradNorms: o.initial.hiddenGradNorms ?? [],
-        ...(o.initial.cellGradNorms && { cellGradNorms: o.initial.cellGradNorms }),
-        ...(o.initial.inputGradNorms && { inputGradNorms: o.initial.inputGradNorms }),
-        gradSnapshots: o.timeSnapshots,
-        loss: o.loss,
-        testMse: o.testMse ?? NaN,
-        testMseCurve: o.testMseCurve ?? [],
-      });
-    }
-    if (w.cures?.part === 'init') {
-      const { scheme, activation, depth } = w.cures;
-      results.cures.init.push({ backend: name, scheme, activation, depth, blockNorms: o.initial.blockOutputGradNorms ?? [], loss: o.loss, ...(o.nonFiniteAt !== undefined && { nonFiniteAt: o.nonFiniteAt }) });
-    }
-    if (w.cures?.part === 'clipping') {
-      results.cures.clipping.push({ backend: name, clip: w.cures.clip, gradNorm: o.gradNorm, loss: o.loss, ...(o.nonFiniteAt !== undefined && { nonFiniteAt: o.nonFiniteAt }) });
-    }
-    if (ref && name !== REFERENCE && w.experiment !== 'cures' && backends.get(name)!.supports.semantics === 'pytorch') {
-      results.agreement.rows.push(agreementRow(w.label, name, o.initial, ref.initial, ref.spread));
-    }
-    if (o.stepMs.length > 0) {
-      results.speed.rows.push({ backend: name, workload: w.label, medianStepMs: median(o.stepMs), steps: o.stepMs.length });
-    }
-  }
 }

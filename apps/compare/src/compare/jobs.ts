@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { NotSupportedError, type Backend } from '@gradscope/core';
+import { loadMnistDigits } from './mnist.js';
 import { runWorkload, type WorkloadOutcome } from './run-workload.js';
 import { suites, type SuiteName } from './suites.js';
 import { buildWorkloads, type Experiment, type Workload } from './workloads.js';
@@ -109,5 +110,5 @@ export function workerPoolRunner(count: number, source: WorkloadSource): JobRunn
 
 /** The suite settings a source names (workers look them up by name). */
 export function workloadsOf(source: WorkloadSource): Workload[] {
-  return buildWorkloads(suites[source.suite], source.seed, source.experiments);
+  return buildWorkloads(suites[source.suite], source.seed, source.experiments, loadMnistDigits);
 }

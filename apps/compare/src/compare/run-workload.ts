@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import {
   assertSpecSupported,
   assertTrainingSupported,
@@ -90,9 +89,16 @@ function timeSnapshot(step: number, g: GradientResult): TimeGradSnapshot[] {
 
 /**
  * Gradients at init, then (when `train`) the workload's training steps, timing each one. Throws
- * `NotSupportedError` before building anything when the backend cannot build the spec.
+ * `NotSupportedError` before building anything when the backend cannot build the spec. `onStep` sees the outcome so
+ * far after the gradients at init and after every step (a live chart draws from it; it must not change it).
  */
-export async function runWorkload(backend: Backend, w: Workload, train: boolean, measureSpread = false): Promise<WorkloadOutcome> {
+export async function runWorkload(
+  backend: Backend,
+  w: Workload,
+  train: boolean,
+  measureSpread = false,
+  onStep?: (soFar: Readonly<WorkloadOutcome>) => void,
+): Promise<WorkloadOutcome> {
   assertSpecSupported(backend, w.spec);
   const model = await backend.createModel(w.spec, w.params);
   try {
@@ -110,6 +116,7 @@ export async function runWorkload(backend: Backend, w: Workload, train: boolean,
     const regress = w.data.test && !classify ? w.data.test : undefined;
     if (classify) outcome.test = [await testPoint(model, classify, 0)];
     if (regress) outcome.testMseCurve = [{ step: 0, mse: await testMse(model, regress) }];
+    onStep?.(outcome);
     model.configureTraining(w.training);
     for (let i = 0; i < w.data.train.length; i++) {
       const t0 = performance.now();
@@ -130,7 +137,10 @@ export async function runWorkload(backend: Backend, w: Workload, train: boolean,
         break;
       }
       const snapshotDue = w.snapshotEvery !== undefined && (result.step % w.snapshotEvery === 0 || i === w.data.train.length - 1);
-      if (!snapshotDue) continue;
+      if (!snapshotDue) {
+        onStep?.(outcome);
+        continue;
+      }
       if (initial.blockOutputGradNorms || initial.hiddenGradNorms) {
         const g = await model.computeGradients(w.data.probe, w.training.loss);
         if (g.blockOutputGradNorms) snapshots.push({ step: result.step, norms: g.blockOutputGradNorms });
@@ -138,6 +148,7 @@ export async function runWorkload(backend: Backend, w: Workload, train: boolean,
       }
       if (classify) outcome.test!.push(await testPoint(model, classify, result.step));
       if (regress) outcome.testMseCurve!.push({ step: result.step, mse: await testMse(model, regress) });
+      onStep?.(outcome);
     }
     if (regress) {
       const lastPoint = outcome.testMseCurve![outcome.testMseCurve!.length - 1]!;

@@ -13,6 +13,8 @@ export interface DepthSettings {
   /** Block norms are recorded at these training steps as well as at initialization. */
   reportEvery: number;
   optimizer: OptimizerSpec;
+  /** Initialization scheme of every network (default: PyTorch's). The web page lets a user pick it. */
+  init?: InitScheme;
 }
 
 /** One recurrent network of the time experiment: a cell, and for an LSTM how its gate biases start. */
@@ -78,7 +80,8 @@ export interface MnistSettings {
 }
 
 export interface SuiteSettings {
-  name: SuiteName;
+  /** `web`: settings the web page put together from its controls (in a results.json it wrote). */
+  name: SuiteName | 'web';
   depth: DepthSettings;
   time: TimeSettings;
   mnist: MnistSettings;

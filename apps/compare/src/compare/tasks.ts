@@ -1,5 +1,5 @@
 import { createAddingTask, createSpiralsTask, type Batch, type Task } from '@gradscope/core';
-import { createMnistTask } from './mnist.js';
+import { createMnistTask, type MnistDigits } from './mnist-task.js';
 
 /** The batches of one workload, shared by every backend so they all see the same data. */
 export interface WorkloadData {
@@ -30,7 +30,7 @@ export function spiralsData(batch: number, steps: number, seed: number): Workloa
 }
 
 /** MNIST digits at `size`×`size` (14: 2×2 average pooled) with a seeded train/test split. */
-export function mnistData(size: 14 | 28, batch: number, steps: number, testSize: number, seed: number): WorkloadData {
-  const task = createMnistTask({ seed, testSize, downsample: size === 14 ? 2 : 1 });
+export function mnistData(size: 14 | 28, batch: number, steps: number, testSize: number, seed: number, digits: MnistDigits): WorkloadData {
+  const task = createMnistTask({ seed, testSize, downsample: size === 14 ? 2 : 1, digits });
   return { task, ...batches(task, batch, steps), test: task.testSet(testSize) };
 }

@@ -14,6 +14,7 @@ import {
   type ParamSet,
   type TrainingConfig,
 } from '@gradscope/core';
+import type { MnistDigits } from './mnist-task.js';
 import type { SuiteSettings, TimeVariant } from './suites.js';
 import { addingData, mnistData, spiralsData, type WorkloadData } from './tasks.js';
 
@@ -68,7 +69,7 @@ export function depthWorkloads(suite: SuiteSettings, seed: number): Workload[] {
           experiment: 'depth',
           label: describeSpec(spec),
           spec,
-          params: initParams(spec, { seed }),
+          params: initParams(spec, { seed, ...(s.init && { scheme: s.init }) }),
           data,
           training,
           snapshotEvery: s.reportEvery,
@@ -187,9 +188,9 @@ export function blocksPerStage(depth: number): number {
  * zero-padding shortcuts, BatchNorm), one input channel, 10 classes. Plain and residual nets of one depth have the
  * same parameters and start from the same weights; they differ only in the shortcut.
  */
-export function mnistWorkloads(suite: SuiteSettings, seed: number): Workload[] {
+export function mnistWorkloads(suite: SuiteSettings, seed: number, digits: MnistDigits): Workload[] {
   const s = suite.mnist;
-  const data = mnistData(s.imageSize, s.batch, s.steps, s.testSize, seed);
+  const data = mnistData(s.imageSize, s.batch, s.steps, s.testSize, seed, digits);
   const training = parseTrainingConfig({ loss: data.task.loss, optimizer: s.optimizer });
   const out: Workload[] = [];
   for (const depth of s.depths) {
@@ -214,13 +215,16 @@ export function mnistWorkloads(suite: SuiteSettings, seed: number): Workload[] {
   return out;
 }
 
-/** Every workload of the chosen experiments, in report order (depth, time, mnist, cures). */
-export function buildWorkloads(suite: SuiteSettings, seed: number, wanted: readonly Experiment[]): Workload[] {
+/**
+ * Every workload of the chosen experiments, in report order (depth, time, mnist, cures). `digits` is called only for
+ * the MNIST experiment (the CLI passes the loader of the `mnist` package's files).
+ */
+export function buildWorkloads(suite: SuiteSettings, seed: number, wanted: readonly Experiment[], digits: () => MnistDigits): Workload[] {
   const has = (e: Experiment): boolean => wanted.includes(e);
   return [
     ...(has('depth') ? depthWorkloads(suite, seed) : []),
     ...(has('time') ? timeWorkloads(suite, seed) : []),
-    ...(has('mnist') ? mnistWorkloads(suite, seed) : []),
+    ...(has('mnist') ? mnistWorkloads(suite, seed, digits()) : []),
     ...(has('cures') ? curesWorkloads(suite, seed) : []),
   ];
 }
