@@ -1,8 +1,9 @@
 import type { Checkpoint } from './checkpoint.js';
 import { batchNormNames } from './conv-params.js';
 import { SpecError, WeightsFormatError } from './errors.js';
-import type { OptimizerState } from './optim.js';
+import { optimizerSlotNames, type OptimizerState } from './optim.js';
 import { paramShapes, validateParams, type ParamSet } from './params.js';
+import { nullRecord } from './records.js';
 import { decodeFloat32, decodeFloat64, parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsTensor } from './safetensors.js';
 import { isConvResidual, parseModelSpec, type ModelSpec } from './spec.js';
 import { formatShape, sizeOf } from './tensor.js';
@@ -103,9 +104,9 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
   const optimizerStep = metadataCount(metadata, 'optimizer_step', source);
 
   const expected = new Map(paramShapes(spec).map((p) => [p.name, p.shape]));
-  const rawParams: ParamSet = {};
+  const rawParams: ParamSet = nullRecord();
   const tracked = new Map<string, number>();
-  const slots: OptimizerState['slots'] = {};
+  const slots: OptimizerState['slots'] = nullRecord();
   for (const entry of file.entries) {
     if (entry.name.startsWith(PARAM_PREFIX) && entry.name.endsWith(TRACKED)) {
       tracked.set(entry.name.slice(PARAM_PREFIX.length, -TRACKED.length), readCount(entry, source));
@@ -115,10 +116,13 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
       const rest = entry.name.slice(OPTIM_PREFIX.length);
       const slot = rest.slice(0, rest.indexOf('/'));
       const name = rest.slice(slot.length + 1);
+      if (!(optimizerSlotNames as readonly string[]).includes(slot)) {
+        fail(source, `tensor "${entry.name}": unknown optimizer slot "${slot}" (expected one of ${optimizerSlotNames.join('|')})`);
+      }
       if (entry.dtype !== 'F32' && entry.dtype !== 'F64') {
         fail(source, `tensor "${entry.name}": optimizer state must be F32 or F64, got ${entry.dtype}`);
       }
-      (slots[slot] ??= {})[name] = entry.dtype === 'F64' ? decodeFloat64(entry, source) : decodeFloat32(entry, source);
+      (slots[slot] ??= nullRecord())[name] = entry.dtype === 'F64' ? decodeFloat64(entry, source) : decodeFloat32(entry, source);
       checkSlotShape(expected, entry.name, name, entry.shape, source);
     } else {
       fail(source, `unexpected tensor "${entry.name}" (a checkpoint holds param/<name> and optim/<slot>/<name>)`);

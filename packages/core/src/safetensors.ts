@@ -1,6 +1,7 @@
 import { WeightsFormatError } from './errors.js';
 import type { ParamSet } from './params.js';
 import { previewJson } from './json-preview.js';
+import { nullRecord } from './records.js';
 import { formatShape } from './tensor.js';
 
 /**
@@ -271,8 +272,8 @@ function isIntDtype(dtype: SafetensorsDtype): dtype is SafetensorsIntDtype {
  */
 export function readSafetensorsParams(bytes: Uint8Array, source = 'safetensors data'): SafetensorsParams {
   const file = parseSafetensors(bytes, source);
-  const params: ParamSet = {};
-  const buffers: Record<string, IntegerBuffer> = {};
+  const params: ParamSet = nullRecord();
+  const buffers: Record<string, IntegerBuffer> = nullRecord();
   for (const entry of file.entries) {
     if (isIntDtype(entry.dtype)) {
       if (!isKnownIntegerBuffer(entry.name)) {
