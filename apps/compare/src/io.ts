@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { formatShape, GradscopeError, ShapeError, sizeOf, type ParamSet, type Tensor } from '@gradscope/core';
-import { systemReason } from './cli-errors.js';
+import { describeFileError } from '@gradscope/core/node';
 
 /** A file named on the command line cannot be read or is not what it should be. */
 export class InputFileError extends GradscopeError {
@@ -14,7 +14,7 @@ export async function readBinaryFile(path: string, what: string): Promise<Uint8A
   try {
     return await readFile(path);
   } catch (err) {
-    throw new InputFileError(`cannot read ${what} "${path}": ${systemReason(err)}`);
+    throw new InputFileError(`cannot read ${what} "${path}": ${describeFileError(err)}`);
   }
 }
 
