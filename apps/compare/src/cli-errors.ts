@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { GradscopeError } from '@gradscope/core';
 import { describeFileError, errnoCode } from '@gradscope/core/node';
 
@@ -8,10 +9,20 @@ export class UsageError extends GradscopeError {
   }
 }
 
+/** Stopped by a signal after saving what was asked: exit 128 + the signal's number, as a shell reports it (130, 143). */
+export class InterruptedError extends GradscopeError {
+  readonly exitCode: number;
+  constructor(signal: 'SIGINT' | 'SIGTERM', message: string) {
+    super('INTERRUPTED', message);
+    this.exitCode = 128 + constants.signals[signal];
+  }
+}
+
 export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;
 
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof InterruptedError) return err.exitCode;
   return err instanceof UsageError ? EXIT_USAGE : EXIT_RUNTIME;
 }
 
