@@ -18,9 +18,12 @@ export async function readBinaryFile(path: string, what: string): Promise<Uint8A
   }
 }
 
-/** Reads and parses a JSON file; `what` names it in errors (`spec file`, `input file`). */
+/**
+ * Reads and parses a JSON file; `what` names it in errors (`spec file`, `input file`). A UTF-8 byte-order mark, as
+ * some Windows editors write, is dropped (TextDecoder does that; Buffer's toString kept it and JSON.parse failed).
+ */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  const text = Buffer.from(await readBinaryFile(path, what)).toString('utf8');
+  const text = new TextDecoder().decode(await readBinaryFile(path, what));
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -40,6 +43,8 @@ function flattenNested(value: unknown, what: string): Tensor {
   const walk = (v: unknown, depth: number, path: string): void => {
     if (depth === shape.length) {
       if (typeof v !== 'number') throw new ShapeError(`${what}${path}: expected a number, got ${JSON.stringify(v)}`);
+      // JSON.parse reads 1e999 as Infinity; like a non-finite weight, it can only poison the batch
+      if (!Number.isFinite(Math.fround(v))) throw new ShapeError(`${what}${path}: ${v} is not a finite float32 value`);
       data.push(v);
       return;
     }
