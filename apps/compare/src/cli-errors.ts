@@ -9,12 +9,19 @@ export class UsageError extends GradscopeError {
   }
 }
 
-/** Stopped by a signal after saving what was asked: exit 128 + the signal's number, as a shell reports it (130, 143). */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** 128 + the signal's number, as a shell reports a process ended by it: 130 for SIGINT, 143 for SIGTERM. */
+export function signalExitCode(signal: StopSignal): number {
+  return 128 + constants.signals[signal];
+}
+
+/** Stopped by a signal after saving what was asked: exits with `signalExitCode`. */
 export class InterruptedError extends GradscopeError {
   readonly exitCode: number;
-  constructor(signal: 'SIGINT' | 'SIGTERM', message: string) {
+  constructor(signal: StopSignal, message: string) {
     super('INTERRUPTED', message);
-    this.exitCode = 128 + constants.signals[signal];
+    this.exitCode = signalExitCode(signal);
   }
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { optimizerNames, type ClipSpec, type OptimizerName, type TrainingConfigInput } from '@gradscope/core';
 import { backendNames } from '../backends.js';
-import { InterruptedError, UsageError } from '../cli-errors.js';
+import { InterruptedError, signalExitCode, UsageError, type StopSignal } from '../cli-errors.js';
 import { writeAll, type CliIO } from '../output.js';
 import { runTrainCommand } from '../train/run-train.js';
 
@@ -99,9 +99,9 @@ export function registerTrain(program: Command, io: CliIO): void {
     // SIGINT (Ctrl-C) and SIGTERM stop after the current step; the weights and checkpoint are saved, then the exit
     // code says which signal it was. A second signal exits at once: the atomic writer keeps any old file whole.
     const controller = new AbortController();
-    let received: 'SIGINT' | 'SIGTERM' | undefined;
-    const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
-      if (received) process.exit(new InterruptedError(signal, '').exitCode);
+    let received: StopSignal | undefined;
+    const onSignal = (signal: StopSignal): void => {
+      if (received) process.exit(signalExitCode(signal));
       received = signal;
       io.stderr.write(`${signal}: stopping after the current step, then saving (send it again to quit without saving)\n`);
       controller.abort();
