@@ -12,7 +12,6 @@ import {
   SpecError,
   taskInputIssues,
   type Checkpoint,
-  type GradientMonitor,
   type GradientWarning,
   type Model,
   type ModelSpec,
