@@ -1,4 +1,6 @@
+import { constants } from 'node:os';
 import { GradscopeError } from '@gradscope/core';
+import { describeFileError, errnoCode } from '@gradscope/core/node';
 
 /** The command line itself is wrong (unknown backend, bad option value): exit code 2, like a bad flag. */
 export class UsageError extends GradscopeError {
@@ -7,33 +9,28 @@ export class UsageError extends GradscopeError {
   }
 }
 
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** 128 + the signal's number, as a shell reports a process ended by it: 130 for SIGINT, 143 for SIGTERM. */
+export function signalExitCode(signal: StopSignal): number {
+  return 128 + constants.signals[signal];
+}
+
+/** Stopped by a signal after saving what was asked: exits with `signalExitCode`. */
+export class InterruptedError extends GradscopeError {
+  readonly exitCode: number;
+  constructor(signal: StopSignal, message: string) {
+    super('INTERRUPTED', message);
+    this.exitCode = signalExitCode(signal);
+  }
+}
+
 export const EXIT_RUNTIME = 1;
 export const EXIT_USAGE = 2;
 
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof InterruptedError) return err.exitCode;
   return err instanceof UsageError ? EXIT_USAGE : EXIT_RUNTIME;
-}
-
-interface SystemError extends Error {
-  code?: string;
-  path?: string;
-}
-
-const systemMessages: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a parent is not a directory',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-};
-
-/** The reason of a file-system error without its path ("no such file or directory"), or the error's message. */
-export function systemReason(err: unknown): string {
-  const sys = err as SystemError;
-  if (sys && typeof sys.code === 'string' && systemMessages[sys.code]) return systemMessages[sys.code]!;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -42,10 +39,9 @@ export function systemReason(err: unknown): string {
  */
 export function formatError(err: unknown): string {
   if (err instanceof GradscopeError) return err.message;
-  if (err instanceof Error) {
-    const sys = err as SystemError;
-    if (sys.code && systemMessages[sys.code]) return `${sys.path ? `${sys.path}: ` : ''}${systemMessages[sys.code]}`;
-    return err.message;
+  if (errnoCode(err) !== undefined) {
+    const path = (err as { path?: unknown }).path;
+    return `${typeof path === 'string' ? `${path}: ` : ''}${describeFileError(err)}`;
   }
-  return String(err);
+  return err instanceof Error ? err.message : String(err);
 }

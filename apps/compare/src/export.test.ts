@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,11 @@ async function referenceOutput(): Promise<Float32Array> {
 }
 
 function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, 'export', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return runWithin(60_000, ...args);
+}
+
+function runWithin(timeout: number, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, 'export', ...args], { encoding: 'utf8', timeout });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -106,6 +110,27 @@ describe('gradscope export', () => {
     writeFileSync(file, '');
     const blocked = run('--spec', specFile, '--weights', weights, '--to', 'tfjs', join(file, 'out'));
     expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toBe(`gradscope: error: cannot create output folder "${join(file, 'out')}": a parent is not a directory\n`);
+    expect(blocked.stderr).toBe(`gradscope: error: cannot use ${join(file, 'out')} as a folder: ${file} is a regular file\n`);
+  });
+
+  it.runIf(existsSync('/proc/self'))('an output folder under /proc is refused at once (was a 100% CPU hang in mkdir -p)', () => {
+    for (const to of ['onnx', 'tfjs']) {
+      const r = runWithin(15_000, '--spec', specFile, '--weights', weights, '--to', to, '/proc/gradscope-x');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('gradscope: error: cannot create folder /proc/gradscope-x: no such file or directory (ENOENT); the file system of /proc does not take new folders\n');
+    }
+  });
+
+  it('refuses a symbolic link planted as model.onnx and leaves its target alone', () => {
+    const out = join(tmp, 'linked-out');
+    mkdirSync(out);
+    const victim = join(tmp, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    symlinkSync(victim, join(out, 'model.onnx'));
+    const r = run('--spec', specFile, '--weights', weights, '--to', 'onnx', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`gradscope: error: refusing to write ${join(out, 'model.onnx')}: it is a symbolic link (give the path of the file itself)\n`);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(readlinkSync(join(out, 'model.onnx'))).toBe(victim);
   });
 });

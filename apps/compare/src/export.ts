@@ -1,10 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSpec, ParamSet } from '@gradscope/core';
-import { readParamsFile, writeFileAtomic } from '@gradscope/core/node';
+import { prepareOutputDirectory, readParamsFile, writeFileAtomic } from '@gradscope/core/node';
 import { createBackend, importAdapterExport } from './backends.js';
-import { systemReason } from './cli-errors.js';
-import { InputFileError } from './io.js';
 import { loadSpec } from './probe.js';
 
 export const exportFormats = ['onnx', 'tfjs'] as const;
@@ -14,7 +11,7 @@ export interface ExportCommandOptions {
   spec: string;
   weights: string;
   to: ExportTarget;
-  /** Output folder (created if needed). */
+  /** Output folder (created if needed; a symbolic link is refused). */
   out: string;
 }
 
@@ -53,12 +50,9 @@ const exporters: Record<ExportTarget, Exporter> = {
 
 /** `gradscope export`: a spec with its weights as a deployable ONNX model or TensorFlow.js LayersModel. */
 export async function exportModel(o: ExportCommandOptions): Promise<string[]> {
+  // the output folder first: a bad target fails at once, before the inputs are read and the runtime starts
+  await prepareOutputDirectory(o.out);
   const spec = await loadSpec(o.spec);
   const params = await readParamsFile(o.weights, spec);
-  try {
-    await mkdir(o.out, { recursive: true });
-  } catch (err) {
-    throw new InputFileError(`cannot create output folder "${o.out}": ${systemReason(err)}`);
-  }
   return exporters[o.to](spec, params, o.out);
 }

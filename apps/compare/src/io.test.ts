@@ -18,6 +18,11 @@ describe('tensor JSON', () => {
     expect(() => parseTensorJson('hello', 'input')).toThrow(/expected \{ "shape"/);
   });
 
+  it('refuses values that are not finite float32 numbers (JSON.parse reads 1e999 as Infinity)', () => {
+    expect(() => parseTensorJson([[0, 1e999]], 'input "x.json"')).toThrow('input "x.json"[0][1]: Infinity is not a finite float32 value');
+    expect(() => parseTensorJson({ shape: [1], data: [-1e39] }, 'target')).toThrow('target.data[0]: -1e+39 is not a finite float32 value');
+  });
+
   it('keeps non-finite numbers visible in JSON output', () => {
     expect(stringifyJson({ a: NaN, b: [Infinity, -Infinity, 1.5] })).toBe('{"a":"NaN","b":["Infinity","-Infinity",1.5]}');
   });

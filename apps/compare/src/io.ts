@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { formatShape, GradscopeError, ShapeError, sizeOf, type ParamSet, type Tensor } from '@gradscope/core';
-import { systemReason } from './cli-errors.js';
+import { describeFileError } from '@gradscope/core/node';
 
 export { stringifyJson } from './json.js';
 
@@ -16,13 +16,16 @@ export async function readBinaryFile(path: string, what: string): Promise<Uint8A
   try {
     return await readFile(path);
   } catch (err) {
-    throw new InputFileError(`cannot read ${what} "${path}": ${systemReason(err)}`);
+    throw new InputFileError(`cannot read ${what} "${path}": ${describeFileError(err)}`);
   }
 }
 
-/** Reads and parses a JSON file; `what` names it in errors (`spec file`, `input file`). */
+/**
+ * Reads and parses a JSON file; `what` names it in errors (`spec file`, `input file`). A UTF-8 byte-order mark, as
+ * some Windows editors write, is dropped (TextDecoder does that; Buffer's toString kept it and JSON.parse failed).
+ */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  const text = Buffer.from(await readBinaryFile(path, what)).toString('utf8');
+  const text = new TextDecoder().decode(await readBinaryFile(path, what));
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -42,6 +45,8 @@ function flattenNested(value: unknown, what: string): Tensor {
   const walk = (v: unknown, depth: number, path: string): void => {
     if (depth === shape.length) {
       if (typeof v !== 'number') throw new ShapeError(`${what}${path}: expected a number, got ${JSON.stringify(v)}`);
+      // JSON.parse reads 1e999 as Infinity; like a non-finite weight, it can only poison the batch
+      if (!Number.isFinite(Math.fround(v))) throw new ShapeError(`${what}${path}: ${v} is not a finite float32 value`);
       data.push(v);
       return;
     }

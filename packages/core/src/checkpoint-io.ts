@@ -1,9 +1,10 @@
 import type { Checkpoint } from './checkpoint.js';
 import { batchNormNames } from './conv-params.js';
 import { SpecError, WeightsFormatError } from './errors.js';
-import type { OptimizerState } from './optim.js';
+import { optimizerSlotNames, type OptimizerState } from './optim.js';
 import { paramShapes, validateParams, type ParamSet } from './params.js';
-import { decodeFloat32, decodeFloat64, parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsTensor } from './safetensors.js';
+import { nullRecord } from './records.js';
+import { checkFinite, decodeFloat32, decodeFloat64, parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsTensor } from './safetensors.js';
 import { isConvResidual, parseModelSpec, type ModelSpec } from './spec.js';
 import { formatShape, sizeOf } from './tensor.js';
 import { parseTrainingConfig, type TrainingConfig } from './training.js';
@@ -86,7 +87,8 @@ function withSource<T>(what: string, source: string, parse: () => T): T {
 /**
  * Reads a checkpoint written by `serializeCheckpoint`. Spec and training config are validated (`SpecError` naming the
  * checkpoint), parameters are checked against the spec (`ParamError`), and every structural problem is a
- * `WeightsFormatError` starting with `source`. Optimizer slots come back in the precision they were saved in.
+ * `WeightsFormatError` starting with `source`, as is a NaN or infinite weight or optimizer value (naming the tensor).
+ * Optimizer slots come back in the precision they were saved in.
  */
 export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
   const file = parseSafetensors(bytes, source);
@@ -103,22 +105,29 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
   const optimizerStep = metadataCount(metadata, 'optimizer_step', source);
 
   const expected = new Map(paramShapes(spec).map((p) => [p.name, p.shape]));
-  const rawParams: ParamSet = {};
+  const rawParams: ParamSet = nullRecord();
   const tracked = new Map<string, number>();
-  const slots: OptimizerState['slots'] = {};
+  const slots: OptimizerState['slots'] = nullRecord();
   for (const entry of file.entries) {
     if (entry.name.startsWith(PARAM_PREFIX) && entry.name.endsWith(TRACKED)) {
       tracked.set(entry.name.slice(PARAM_PREFIX.length, -TRACKED.length), readCount(entry, source));
     } else if (entry.name.startsWith(PARAM_PREFIX)) {
-      rawParams[entry.name.slice(PARAM_PREFIX.length)] = { shape: [...entry.shape], data: decodeFloat32(entry, source) };
+      const data = decodeFloat32(entry, source);
+      checkFinite(data, entry.name, source);
+      rawParams[entry.name.slice(PARAM_PREFIX.length)] = { shape: [...entry.shape], data };
     } else if (entry.name.startsWith(OPTIM_PREFIX) && entry.name.indexOf('/', OPTIM_PREFIX.length) > OPTIM_PREFIX.length) {
       const rest = entry.name.slice(OPTIM_PREFIX.length);
       const slot = rest.slice(0, rest.indexOf('/'));
       const name = rest.slice(slot.length + 1);
+      if (!(optimizerSlotNames as readonly string[]).includes(slot)) {
+        fail(source, `tensor "${entry.name}": unknown optimizer slot "${slot}" (expected one of ${optimizerSlotNames.join('|')})`);
+      }
       if (entry.dtype !== 'F32' && entry.dtype !== 'F64') {
         fail(source, `tensor "${entry.name}": optimizer state must be F32 or F64, got ${entry.dtype}`);
       }
-      (slots[slot] ??= {})[name] = entry.dtype === 'F64' ? decodeFloat64(entry, source) : decodeFloat32(entry, source);
+      const data = entry.dtype === 'F64' ? decodeFloat64(entry, source) : decodeFloat32(entry, source);
+      checkFinite(data, entry.name, source); // a diverged run's state: resuming from it would only diverge again
+      (slots[slot] ??= nullRecord())[name] = data;
       checkSlotShape(expected, entry.name, name, entry.shape, source);
     } else {
       fail(source, `unexpected tensor "${entry.name}" (a checkpoint holds param/<name> and optim/<slot>/<name>)`);

@@ -24,3 +24,4 @@ export * from './checkpoint-io.js';
 export * from './monitor/index.js';
 export * from './tasks/index.js';
 export * from './train.js';
+export { jsonPath, toIssues } from './zod-issues.js';

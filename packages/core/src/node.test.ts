@@ -202,6 +202,6 @@ describe('writeFileAtomic', () => {
     const path = join(dir, 'missing-folder', 'w.json');
     const e = await rejection(writeFileAtomic(path, '{}'));
     expect(e).toBeInstanceOf(FileError);
-    expect(e.message.startsWith(`cannot write ${path}: ENOENT`)).toBe(true);
+    expect(e.message).toBe(`cannot write ${path}: no such file or directory (ENOENT)`);
   });
 });

@@ -1,40 +1,27 @@
 // Node-only helpers (files on disk). Browser code imports `@gradscope/core` alone.
-import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { closeSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import type { Checkpoint } from './checkpoint.js';
 import { parseCheckpoint, serializeCheckpoint } from './checkpoint-io.js';
-import { DisposedError, GradscopeError, WeightsFormatError } from './errors.js';
+import { DisposedError, WeightsFormatError } from './errors.js';
+import { describeFileError, errnoCode, FileError } from './file-error.js';
 import { reportToJsonLine } from './monitor/jsonl.js';
 import { selectParams, type GradientMonitor, type ParamSelector } from './monitor/monitor.js';
 import type { ParamSet } from './params.js';
+import { openOutputStream, writeFileAtomic } from './output-files.js';
 import { loadParams, saveParams, type ParamsFormat } from './params-io.js';
 import type { ModelSpec } from './spec.js';
 
-/** A file could not be read or written. `code` is `FILE_NOT_FOUND` or `FILE_IO`; `path` is the file. */
-export class FileError extends GradscopeError {
-  readonly path: string;
-  constructor(code: 'FILE_NOT_FOUND' | 'FILE_IO', path: string, message: string) {
-    super(code, message);
-    this.path = path;
-  }
-}
-
-function errnoCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : undefined;
-}
-
-function reason(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+export { describeFileError, errnoCode, FileError } from './file-error.js';
+export { checkOutputFile, ensureDirectory, openOutputStream, prepareOutputDirectory, writeFileAtomic, writeFilesAtomic, type OutputFile } from './output-files.js';
 
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') throw new FileError('FILE_NOT_FOUND', path, `${what} not found: ${path}`);
-    throw new FileError('FILE_IO', path, `cannot read ${what} ${path}: ${reason(e)}`);
+    throw new FileError('FILE_IO', path, `cannot read ${what} ${path}: ${describeFileError(e)}`);
   }
 }
 
@@ -71,46 +58,6 @@ export async function writeCheckpointFile(path: string, checkpoint: Checkpoint):
   await writeFileAtomic(path, serializeCheckpoint(checkpoint));
 }
 
-/**
- * Replaces `path` with `data` all at once: writes a temporary file in the same folder, flushes it to disk, then
- * renames it over `path`. Readers see the old file or the new one, never a partial file; a failed or interrupted
- * write leaves the old file as it was (and removes the temporary file when it can). A replaced file keeps its
- * permission bits.
- */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const mode = await stat(path).then((s) => s.mode & 0o777, () => 0o666);
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(tmp, 'wx', mode);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, path);
-  } catch (e) {
-    await handle?.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw new FileError('FILE_IO', path, `cannot write ${path}: ${reason(e)}`);
-  }
-  await syncDirectory(dir);
-}
-
-/** Makes the rename itself durable. Not every platform can open a folder (Windows cannot): best effort. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // The data is already safely in place; only the durability of the rename across a power loss is at stake.
-  }
-}
-
 export interface JsonlSinkOptions {
   /** Append to an existing file (e.g. when resuming) instead of starting a new one. */
   readonly append?: boolean;
@@ -126,15 +73,10 @@ export interface JsonlSink extends GradientMonitor {
 /**
  * A monitor that writes each report as one JSON object per line (`reportToJsonLine`: non-finite numbers as strings),
  * as it arrives, so a crash loses nothing already seen. The file is closed by `onEnd`, which `train()` calls.
- * A file that cannot be opened is a `FileError` naming it.
+ * A file that cannot be opened, a symbolic link or a non-regular file is a `FileError` naming it (`openOutputStream`).
  */
 export function createJsonlSink(path: string, options: JsonlSinkOptions = {}): JsonlSink {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, options.append ? 'a' : 'w');
-  } catch (e) {
-    throw new FileError('FILE_IO', path, `cannot open JSON-lines file ${path}: ${reason(e)}`);
-  }
+  let fd: number | undefined = openOutputStream(path, options.append === true);
   return {
     path,
     onStep(report) {

@@ -1,6 +1,7 @@
 import type { TrainingState } from './backend.js';
 import { ParamError, SpecError } from './errors.js';
 import { paramShapes } from './params.js';
+import { nullRecord } from './records.js';
 import type { ModelSpec } from './spec.js';
 import type { OptimizerSpec } from './training.js';
 import { sizeOf, type NumericArray } from './tensor.js';
@@ -9,6 +10,9 @@ import { sizeOf, type NumericArray } from './tensor.js';
  * Optimizer state with torch.optim's buffers: `momentum_buffer` for SGD, `exp_avg` and `exp_avg_sq` for Adam(W).
  * `slots[slot][paramName]` has the parameter's length; `step` counts the optimizer steps taken.
  */
+/** Every slot an optimizer keeps (torch.optim's names); a checkpoint may hold no other. */
+export const optimizerSlotNames = ['momentum_buffer', 'exp_avg', 'exp_avg_sq'] as const;
+
 export interface OptimizerState {
   step: number;
   slots: Record<string, Record<string, NumericArray>>;
@@ -19,9 +23,9 @@ export function createOptimizerState(): OptimizerState {
 }
 
 export function cloneOptimizerState(state: OptimizerState): OptimizerState {
-  const slots: OptimizerState['slots'] = {};
+  const slots: OptimizerState['slots'] = nullRecord();
   for (const [slot, bufs] of Object.entries(state.slots)) {
-    slots[slot] = {};
+    slots[slot] = nullRecord();
     for (const [name, b] of Object.entries(bufs)) slots[slot][name] = b.slice();
   }
   return { step: state.step, slots };
@@ -136,9 +140,9 @@ export function restoreOptimizerState(spec: ModelSpec, state: TrainingState, flo
   const sizes = new Map(paramShapes(spec).map((p) => [p.name, p.shape]));
   const unexpected: string[] = [];
   const wrongShape: { name: string; expected: readonly number[]; actual: readonly number[] }[] = [];
-  const slots: OptimizerState['slots'] = {};
+  const slots: OptimizerState['slots'] = nullRecord();
   for (const [slotName, bufs] of Object.entries(state.optimizer.slots)) {
-    slots[slotName] = {};
+    slots[slotName] = nullRecord();
     for (const [name, buf] of Object.entries(bufs)) {
       const shape = sizes.get(name);
       if (!shape) unexpected.push(`${slotName}.${name}`);

@@ -1,6 +1,7 @@
 import { WeightsFormatError, type Issue } from './errors.js';
 import type { ParamSet } from './params.js';
 import { previewJson } from './json-preview.js';
+import { nullRecord } from './records.js';
 import { formatShape, sizeOf } from './tensor.js';
 
 /**
@@ -84,7 +85,7 @@ export function parseParamsJson(input: string | unknown, source = 'JSON paramete
     throw new WeightsFormatError(formatIssues(source, [{ path: '', message: `expected an object of { "shape": [..], "data": [..] } by parameter name, got ${Array.isArray(json) ? 'an array' : previewJson(json, 40)}` }]));
   }
   const issues: Issue[] = [];
-  const params: ParamSet = {};
+  const params: ParamSet = nullRecord();
   for (const [name, value] of Object.entries(json)) {
     if (name === '__proto__') {
       issues.push({ path: name, message: 'not allowed as a parameter name' });

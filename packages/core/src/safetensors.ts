@@ -1,6 +1,7 @@
 import { WeightsFormatError } from './errors.js';
 import type { ParamSet } from './params.js';
 import { previewJson } from './json-preview.js';
+import { nullRecord } from './records.js';
 import { formatShape } from './tensor.js';
 
 /**
@@ -232,6 +233,25 @@ export function decodeFloat32(entry: SafetensorsEntry, source = 'safetensors dat
   }
 }
 
+/**
+ * Refuses a tensor holding NaN or ±Infinity, naming the first bad value and how many there are, as JSON weights are
+ * refused: a weight file is a model to load, and a non-finite weight only ever comes from a diverged run.
+ */
+export function checkFinite(data: Float32Array | Float64Array, name: string, source = 'safetensors data'): void {
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (first < 0) return;
+  const more = count > 1 ? ` (${count} non-finite values in all)` : '';
+  const kind = data instanceof Float64Array ? 'float64' : 'float32';
+  fail(source, `tensor "${name}"[${first}]: ${data[first]} is not a finite ${kind} value${more}`);
+}
+
 /** Decodes an F64 entry exactly (as stored); other float dtypes are widened from float32. */
 export function decodeFloat64(entry: SafetensorsEntry, source = 'safetensors data'): Float64Array {
   if (entry.dtype !== 'F64') return Float64Array.from(decodeFloat32(entry, source));
@@ -266,13 +286,14 @@ function isIntDtype(dtype: SafetensorsDtype): dtype is SafetensorsIntDtype {
 
 /**
  * Reads a safetensors weights file as float32 parameters (F64/F16/BF16 converted) plus the integer buffers of
- * known names (`*.num_batches_tracked`). An integer tensor of any other name is a `WeightsFormatError`.
+ * known names (`*.num_batches_tracked`). An integer tensor of any other name, and a NaN or infinite value (also an F64
+ * value that overflows float32), is a `WeightsFormatError` naming the tensor.
  * The result is not checked against a spec: `loadParams` does that.
  */
 export function readSafetensorsParams(bytes: Uint8Array, source = 'safetensors data'): SafetensorsParams {
   const file = parseSafetensors(bytes, source);
-  const params: ParamSet = {};
-  const buffers: Record<string, IntegerBuffer> = {};
+  const params: ParamSet = nullRecord();
+  const buffers: Record<string, IntegerBuffer> = nullRecord();
   for (const entry of file.entries) {
     if (isIntDtype(entry.dtype)) {
       if (!isKnownIntegerBuffer(entry.name)) {
@@ -280,7 +301,9 @@ export function readSafetensorsParams(bytes: Uint8Array, source = 'safetensors d
       }
       buffers[entry.name] = { dtype: entry.dtype, shape: entry.shape, values: decodeIntegers({ ...entry, dtype: entry.dtype }) };
     } else {
-      params[entry.name] = { shape: [...entry.shape], data: decodeFloat32(entry, source) };
+      const data = decodeFloat32(entry, source);
+      checkFinite(data, entry.name, source);
+      params[entry.name] = { shape: [...entry.shape], data };
     }
   }
   return { params, buffers, metadata: file.metadata };

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -157,6 +157,25 @@ describe('saveLayersModel', () => {
       const loaded = await loadSaved(paths);
       expect(Array.from(await predict(loaded, input))).toEqual(Array.from(await predict(model, input)));
       loaded.dispose();
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(['model.json', 'weights.bin'])('refuses a symbolic link planted as %s and writes neither file', async (name) => {
+    const spec = parseSpec({ kind: 'residual', inputSize: 2, outputSize: 1, width: 3, depth: 1 });
+    const model = toLayersModel(spec, initParams(spec, { seed: 0 }));
+    const dir = await mkdtemp(join(tmpdir(), 'gradscope-tfjs-link-'));
+    try {
+      const victim = join(dir, 'victim.txt');
+      await writeFile(victim, 'precious');
+      await symlink(victim, join(dir, name));
+      await expect(saveLayersModel(model, dir)).rejects.toThrow(`refusing to write ${join(dir, name)}: it is a symbolic link`);
+      expect(await readFile(victim, 'utf8')).toBe('precious');
+      expect(await readlink(join(dir, name))).toBe(victim);
+      const other = name === 'model.json' ? 'weights.bin' : 'model.json';
+      await expect(readFile(join(dir, other))).rejects.toThrow('ENOENT');
     } finally {
       model.dispose();
       await rm(dir, { recursive: true, force: true });

@@ -189,10 +189,12 @@ export function toLayersModel(spec: ModelSpec, params: ParamSet): tf.LayersModel
 
 /**
  * Writes `model.json` and `weights.bin` into `dir` (Node), the layout `tf.loadLayersModel` reads. tfjs' own
- * `file://` saver needs tfjs-node, so this saves through `tf.io.withSaveHandler`. Returns the two paths.
+ * `file://` saver needs tfjs-node, so this saves through `tf.io.withSaveHandler`, with core's atomic writer (a
+ * symbolic link at either path is refused). Returns the two paths.
  */
 export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<{ modelJson: string; weights: string }> {
-  const { mkdir, writeFile } = await import('node:fs/promises');
+  // Node only, so imported here: a browser bundle of this package never loads it.
+  const { ensureDirectory, writeFilesAtomic } = await import('@gradscope/core/node');
   const { join } = await import('node:path');
   const paths = { modelJson: join(dir, 'model.json'), weights: join(dir, 'weights.bin') };
   await model.save(
@@ -205,9 +207,12 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string): Promi
         convertedBy: 'gradscope',
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
       };
-      await mkdir(dir, { recursive: true });
-      await writeFile(paths.modelJson, JSON.stringify(modelJson));
-      await writeFile(paths.weights, new Uint8Array(weightData));
+      await ensureDirectory(dir);
+      // weights first: a reader that sees the new model.json also finds the weights it names
+      await writeFilesAtomic([
+        { path: paths.weights, data: new Uint8Array(weightData) },
+        { path: paths.modelJson, data: JSON.stringify(modelJson) },
+      ]);
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '@gradscope/core/node';
@@ -53,7 +52,6 @@ export function registerBench(program: Command, io: CliIO): void {
         onProgress: (line) => void io.stderr.write(`bench: ${line}\n`),
       });
       const markdown = renderBenchMarkdown(results);
-      await mkdir(join(flags.outDir, 'bench'), { recursive: true });
       await writeFileAtomic(join(flags.outDir, 'bench', 'results.json'), `${stringifyJson(results)}\n`);
       await writeFileAtomic(join(flags.outDir, 'BENCHMARKS.md'), markdown);
       await writeAll(io.stdout, `${markdown}\nWrote ${join(flags.outDir, 'BENCHMARKS.md')} and ${join(flags.outDir, 'bench', 'results.json')}\n`);

@@ -5,31 +5,24 @@ import { computeVerdicts } from '../compare/verdicts.js';
 import { experiments } from '../compare/workloads.js';
 import { InputFileError, readJsonFile } from '../io.js';
 import { writeAll, type CliIO } from '../output.js';
+import { checkResults } from '../reporting/results-schema.js';
 import { assertReportDirWritable, writeReport } from '../reporting/write.js';
 
-/** The fields the report reads, by JSON path, with what each must be. */
-const required: [string, (v: unknown) => boolean, string][] = [
-  ['gradscopeCompareVersion', (v) => typeof v === 'string', 'a string'],
-  ['suite.name', (v) => typeof v === 'string', 'a string'],
-  ['machine.cpuModel', (v) => typeof v === 'string', 'a string'],
-  ['depth.runs', Array.isArray, 'an array'],
-  ['time.runs', Array.isArray, 'an array'],
-  ['mnist.runs', Array.isArray, 'an array'],
-  ['mnist.degradation.verdicts', Array.isArray, 'an array'],
-  ['agreement.rows', Array.isArray, 'an array'],
-  ['speed.rows', Array.isArray, 'an array'],
-  ['skipped', Array.isArray, 'an array'],
-];
+const MAX_LISTED = 10;
 
-function at(value: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
-}
-
-/** Checks that a parsed file is a `gradscope compare` results.json; results from before `experiments` get it filled in. */
+/**
+ * Checks that a parsed file is a `gradscope compare` results.json (`checkResults`: every field the report reads, by
+ * JSON path); results from earlier versions get today's fields filled in.
+ */
 export function asCompareResults(value: unknown, path: string): CompareResults {
-  const problems = required.filter(([p, ok]) => !ok(at(value, p))).map(([p, , want]) => `${p}: expected ${want}`);
-  if (problems.length > 0) throw new InputFileError(`"${path}" is not a gradscope compare results.json: ${problems.join('; ')}`);
-  return upgradeResults(value as CompareResults);
+  const checked = checkResults(value);
+  if (!checked.ok) {
+    const listed = checked.issues.slice(0, MAX_LISTED).map((i) => `${i.path || '(root)'}: ${i.message}`);
+    if (checked.issues.length > MAX_LISTED) listed.push(`and ${checked.issues.length - MAX_LISTED} more`);
+    throw new InputFileError(`"${path}" is not a gradscope compare results.json: ${listed.join('; ')}`);
+  }
+  // every field is typed now; those of later versions that are missing are filled in next
+  return upgradeResults(checked.results as CompareResults);
 }
 
 /** Fills in what results.json files of earlier versions lack, so an old report renders with today's code. */

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { optimizerNames, type ClipSpec, type OptimizerName, type TrainingConfigInput } from '@gradscope/core';
 import { backendNames } from '../backends.js';
-import { UsageError } from '../cli-errors.js';
+import { InterruptedError, signalExitCode, UsageError, type StopSignal } from '../cli-errors.js';
 import { writeAll, type CliIO } from '../output.js';
 import { runTrainCommand } from '../train/run-train.js';
 
@@ -96,11 +96,20 @@ export function registerTrain(program: Command, io: CliIO): void {
     const optimizer = { type: flags.optimizer, lr: flags.lr, ...(flags.momentum !== undefined && { momentum: flags.momentum }), ...(flags.weightDecay !== undefined && { weightDecay: flags.weightDecay }) };
     if (flags.momentum !== undefined && flags.optimizer !== 'sgd') throw new UsageError('--momentum applies to --optimizer sgd only');
     const config = { optimizer, ...(flags.clip && { clip: flags.clip }) } as TrainingConfigInput;
+    // SIGINT (Ctrl-C) and SIGTERM stop after the current step; the weights and checkpoint are saved, then the exit
+    // code says which signal it was. A second signal exits at once: the atomic writer keeps any old file whole.
     const controller = new AbortController();
-    const onInterrupt = (): void => controller.abort();
-    process.once('SIGINT', onInterrupt);
+    let received: StopSignal | undefined;
+    const onSignal = (signal: StopSignal): void => {
+      if (received) process.exit(signalExitCode(signal));
+      received = signal;
+      io.stderr.write(`${signal}: stopping after the current step, then saving (send it again to quit without saving)\n`);
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
-      await runTrainCommand({
+      const result = await runTrainCommand({
         backend: flags.backend,
         task: flags.task,
         steps: flags.steps,
@@ -119,8 +128,13 @@ export function registerTrain(program: Command, io: CliIO): void {
         ...(flags.resume && { resume: flags.resume }),
       });
       await writeAll(io.stdout, '');
+      if (received) {
+        const saved = [`weights in ${result.saved}`, ...(flags.checkpoint ? [`checkpoint in ${flags.checkpoint}`] : [])].join(' and ');
+        throw new InterruptedError(received, `interrupted by ${received} after step ${result.finalStep}; saved the ${saved}`);
+      }
     } finally {
-      process.off('SIGINT', onInterrupt);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
   });
 }

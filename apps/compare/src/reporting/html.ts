@@ -3,26 +3,50 @@ import { resultTables, type Table } from '../compare/tables.js';
 import { renderChartSvg, type ChartSpec } from './chart.js';
 import { buildCharts } from './charts.js';
 
+/** Text made safe for HTML content and quoted attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-function figure(chart: ChartSpec): string {
-  return [
-    `<figure id="${chart.id}" data-axis="${chart.log ? 'log' : 'linear'}">`,
-    `<h3>${escapeHtml(chart.title)}</h3>`,
-    renderChartSvg(chart),
-    `<figcaption>${escapeHtml(chart.caption)}</figcaption>`,
-    '</figure>',
-  ].join('\n');
+/** Markup that is already safe: built by `html`, or SVG from the chart renderer (which escapes its own text). */
+class Html {
+  constructor(readonly markup: string) {}
 }
 
-function htmlTable(t: Table, cls = ''): string {
-  const head = t.headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const body = t.rows
-    .map((row) => `<tr>${row.map((c) => `<td${c === 'NO' || c === 'FAILED' ? ' class="fail"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
-    .join('\n');
-  return `<table class="${cls}"><caption>${escapeHtml(t.title)}</caption>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
+type Interpolated = Html | string | number | readonly Interpolated[];
+
+function render(value: Interpolated): string {
+  if (value instanceof Html) return value.markup;
+  if (Array.isArray(value)) return value.map(render).join('\n');
+  return escapeHtml(String(value));
+}
+
+/**
+ * The only way this page is built: every interpolated value is escaped unless it is `Html` already, so a string
+ * from a results.json someone sent (a seed, a backend name, a reason) can never become markup.
+ */
+function html(strings: TemplateStringsArray, ...values: readonly Interpolated[]): Html {
+  return new Html(strings.reduce((out, text, i) => out + text + (i < values.length ? render(values[i]!) : ''), ''));
+}
+
+const none = new Html('');
+
+function figure(chart: ChartSpec): Html {
+  return html`<figure id="${chart.id}" data-axis="${chart.log ? 'log' : 'linear'}">
+<h3>${chart.title}</h3>
+${new Html(renderChartSvg(chart))}
+<figcaption>${chart.caption}</figcaption>
+</figure>`;
+}
+
+function htmlTable(t: Table): Html {
+  const head = t.headers.map((h) => html`<th>${h}</th>`);
+  const body = t.rows.map((row) => html`<tr>${row.map((c) => (c === 'NO' || c === 'FAILED' ? html`<td class="fail">${c}</td>` : html`<td>${c}</td>`))}</tr>`);
+  return html`<table><caption>${t.title}</caption>
+<thead><tr>${head}</tr></thead>
+<tbody>
+${body}
+</tbody></table>`;
 }
 
 const style = `
@@ -45,10 +69,15 @@ function timeIntro(r: CompareResults): string {
 }
 
 /** The claims this run checked, shown or not, first on the page as in the terminal. */
-function verdictList(r: CompareResults): string {
-  if (r.verdicts.length === 0) return '';
-  const items = r.verdicts.map((v) => `<li class="${v.shown ? 'shown' : 'fail'}">${escapeHtml(v.text)}</li>`).join('\n');
-  return `<section id="verdicts">\n<h2>Verdicts</h2>\n<ul class="verdicts">\n${items}\n</ul>\n</section>`;
+function verdictList(r: CompareResults): Html {
+  if (r.verdicts.length === 0) return none;
+  const items = r.verdicts.map((v) => html`<li class="${v.shown ? 'shown' : 'fail'}">${v.text}</li>`);
+  return html`<section id="verdicts">
+<h2>Verdicts</h2>
+<ul class="verdicts">
+${items}
+</ul>
+</section>`;
 }
 
 function mnistIntro(r: CompareResults): string {
@@ -62,38 +91,42 @@ function mnistIntro(r: CompareResults): string {
 export function renderReportHtml(results: CompareResults): string {
   const charts = buildCharts(results);
   const tables = resultTables(results);
-  const tableWith = (prefix: string): string => tables.filter((t) => t.title.startsWith(prefix)).map((t) => htmlTable(t)).join('\n');
+  const tableWith = (prefix: string): Html[] => tables.filter((t) => t.title.startsWith(prefix)).map(htmlTable);
   const m = results.machine;
-  const runtimes = results.backends
-    .map((b) => `<li><b>${escapeHtml(b.name)}</b>: ${escapeHtml(`${b.runtime.name} ${b.runtime.version} (${b.runtime.device})`)}${b.semantics === 'pytorch' ? '' : ` — ${escapeHtml(b.semantics)} semantics`}</li>`)
-    .join('\n');
-  const section = (id: string, title: string, intro: string, body: string): string =>
-    body.trim() ? `<section id="${id}">\n<h2>${escapeHtml(title)}</h2>\n<p>${escapeHtml(intro)}</p>\n${body}\n</section>` : '';
-  return `<!doctype html>
+  const runtimes = results.backends.map(
+    (b) => html`<li><b>${b.name}</b>: ${`${b.runtime.name} ${b.runtime.version} (${b.runtime.device})`}${b.semantics === 'pytorch' ? '' : ` — ${b.semantics} semantics`}</li>`,
+  );
+  const section = (id: string, title: string, intro: string, body: Html[]): Html =>
+    body.length ? html`<section id="${id}">
+<h2>${title}</h2>
+<p>${intro}</p>
+${body}
+</section>` : none;
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>gradscope compare — ${escapeHtml(results.suite.name)} suite</title>
-<style>${style}</style>
+<title>gradscope compare — ${results.suite.name} suite</title>
+<style>${new Html(style)}</style>
 </head>
 <body>
 <h1>gradscope compare</h1>
-<p class="meta">Suite <b>${escapeHtml(results.suite.name)}</b>, seed ${results.seed}, ${escapeHtml(results.startedAt)}, ${(results.durationMs / 1000).toFixed(1)} s.
-${escapeHtml(`${m.cpuModel}, ${m.cores} cores, ${m.os} ${m.arch}, Node ${m.node}`)}.</p>
+<p class="meta">Suite <b>${results.suite.name}</b>, seed ${results.seed}, ${results.startedAt}, ${(results.durationMs / 1000).toFixed(1)} s.
+${`${m.cpuModel}, ${m.cores} cores, ${m.os} ${m.arch}, Node ${m.node}`}.</p>
 <ul class="meta">
 ${runtimes}
 </ul>
 ${verdictList(results)}
 <p class="meta">Every backend starts from the same initial weights (seed ${results.seed}) and sees the same batches, so where backends agree their lines lie on top of each other (one colour per backend). All numbers are in results.json next to this file.</p>
-${section('depth', 'Depth: plain vs residual', 'Dense networks of increasing depth, with and without identity skip connections: how much gradient reaches each block.', [...charts.depth.map(figure), tableWith('Depth:')].join('\n'))}
-${section('mnist', 'Depth on real digits', mnistIntro(results), [...charts.mnist.map(figure), tableWith('Depth on real digits'), ...results.mnist.degradation.verdicts.map((v) => `<p class="verdict">${escapeHtml(v.text)}</p>`)].join('\n'))}
-${section('time', 'Time: RNN vs GRU vs LSTM on the adding problem', timeIntro(results), [...charts.time.map(figure), tableWith('Time')].join('\n'))}
-${section('cures', 'Cures: initialization, activation and gradient clipping', 'Besides skips and gates, three classic cures: weights initialized for the activation (Glorot/Xavier, He/Kaiming, orthogonal) keep a deep plain net\'s gradient from vanishing or exploding; ReLU loses less than sigmoid; clipping the gradient keeps an exploding run finite.', [...charts.cures.map(figure), tableWith('Cures')].join('\n'))}
+${section('depth', 'Depth: plain vs residual', 'Dense networks of increasing depth, with and without identity skip connections: how much gradient reaches each block.', [...charts.depth.map(figure), ...tableWith('Depth:')])}
+${section('mnist', 'Depth on real digits', mnistIntro(results), [...charts.mnist.map(figure), ...tableWith('Depth on real digits'), ...results.mnist.degradation.verdicts.map((v) => html`<p class="verdict">${v.text}</p>`)])}
+${section('time', 'Time: RNN vs GRU vs LSTM on the adding problem', timeIntro(results), [...charts.time.map(figure), ...tableWith('Time')])}
+${section('cures', 'Cures: initialization, activation and gradient clipping', 'Besides skips and gates, three classic cures: weights initialized for the activation (Glorot/Xavier, He/Kaiming, orthogonal) keep a deep plain net\'s gradient from vanishing or exploding; ReLU loses less than sigmoid; clipping the gradient keeps an exploding run finite.', [...charts.cures.map(figure), ...tableWith('Cures')])}
 ${section('agreement', 'Agreement with the reference', 'Max relative difference of outputs and gradients of each backend against the float64 reference, on the same batch and weights. For conv nets the reference also reruns itself with every weight scaled by 1 ± 1e-6 (3 seeded draws): where its own gradients move by more than the tolerance, the batch puts a ReLU input within float32 rounding of zero, and a backend no further off than that spread is marked "float32 kink" rather than failed.', tableWith('Agreement'))}
-${section('speed', 'Speed', 'Median wall time of one training step.', [...charts.speed.map(figure), tableWith('Speed')].join('\n'))}
+${section('speed', 'Speed', 'Median wall time of one training step.', [...charts.speed.map(figure), ...tableWith('Speed')])}
 ${section('skipped', 'Not run', 'Runs a backend could not do, with the reason.', tableWith('Not run'))}
 </body>
 </html>
-`;
+`.markup;
 }

@@ -1,5 +1,5 @@
 /** One colour per backend, the same in every chart. */
-const backendColors: Record<string, string> = {
+const backendColors: Readonly<Record<string, string>> = {
   reference: '#555555',
   tfjs: '#e8710a',
   onnx: '#1a73e8',
@@ -9,8 +9,8 @@ const backendColors: Record<string, string> = {
 const spare = ['#d01884', '#12b5cb', '#795548', '#b06000'];
 
 export function colorOf(backend: string, allBackends: readonly string[]): string {
-  const known = backendColors[backend];
-  if (known) return known;
-  const unknown = allBackends.filter((b) => !backendColors[b]);
+  // own keys only: a backend named "constructor" in a received results.json is not Object's constructor
+  if (Object.hasOwn(backendColors, backend)) return backendColors[backend]!;
+  const unknown = allBackends.filter((b) => !Object.hasOwn(backendColors, b));
   return spare[Math.max(0, unknown.indexOf(backend)) % spare.length]!;
 }

@@ -1,24 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CompareResults } from '../compare/results.js';
-
-// Simulates the disk filling up while the new report is being written: the write of any path that matches fails.
-const failing = vi.hoisted(() => ({ pattern: null as RegExp | null }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs/promises')>();
-  return {
-    ...fs,
-    writeFile: (async (path: string, ...rest: unknown[]) => {
-      if (failing.pattern?.test(String(path))) throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC', path });
-      return (fs.writeFile as (...a: unknown[]) => Promise<void>)(path, ...rest);
-    }) as typeof fs.writeFile,
-  };
-});
-
-const { writeReport, ReportWriteError } = await import('./write.js');
-const { suites } = await import('../compare/suites.js');
+import { suites } from '../compare/suites.js';
+import { ReportWriteError, writeReport } from './write.js';
 
 function emptyResults(seed: number): CompareResults {
   return {
@@ -43,25 +29,22 @@ function emptyResults(seed: number): CompareResults {
 }
 
 describe('writing the report', () => {
-  it('leaves the previous report intact, and no temporary files, when writing fails halfway', async () => {
+  // Staging and renaming both files atomically (old report intact on failure) is core's writeFilesAtomic, tested there.
+  it.each(['index.html', 'results.json'])('refuses a symbolic link planted as %s and leaves the old report as it was', async (name) => {
     const dir = mkdtempSync(join(tmpdir(), 'gradscope-report-'));
     await writeReport(emptyResults(1), dir);
-    const before = { html: readFileSync(join(dir, 'index.html'), 'utf8'), json: readFileSync(join(dir, 'results.json'), 'utf8') };
-    expect(JSON.parse(before.json).seed).toBe(1);
-
-    failing.pattern = /index\.html\.tmp-/; // results.json's new version is already on disk when this fails
-    try {
-      await expect(writeReport(emptyResults(2), dir)).rejects.toThrow(ReportWriteError);
-      await expect(writeReport(emptyResults(2), dir)).rejects.toThrow(`cannot write the report into "${dir}": no space left on device`);
-    } finally {
-      failing.pattern = null;
-    }
-    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toBe(before.html);
-    expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe(before.json);
-    expect(readdirSync(dir).sort()).toEqual(['index.html', 'results.json']);
-
-    await writeReport(emptyResults(3), dir);
-    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).seed).toBe(3);
+    const other = name === 'index.html' ? 'results.json' : 'index.html';
+    const before = readFileSync(join(dir, other), 'utf8');
+    const victim = join(mkdtempSync(join(tmpdir(), 'gradscope-victim-')), 'victim.txt');
+    writeFileSync(victim, 'precious');
+    rmSync(join(dir, name));
+    symlinkSync(victim, join(dir, name));
+    const e = await writeReport(emptyResults(2), dir).then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(ReportWriteError);
+    expect((e as Error).message).toBe(`cannot write the report into "${dir}": refusing to write ${join(dir, name)}: it is a symbolic link (give the path of the file itself)`);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(readlinkSync(join(dir, name))).toBe(victim);
+    expect(readFileSync(join(dir, other), 'utf8')).toBe(before);
   });
 
   it('writes into a folder it creates', async () => {

@@ -1,7 +1,6 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GradscopeError } from '@gradscope/core';
-import { systemReason } from '../cli-errors.js';
+import { FileError, prepareOutputDirectory, writeFilesAtomic } from '@gradscope/core/node';
 import type { CompareResults } from '../compare/results.js';
 import { stringifyJson } from '../io.js';
 import { renderReportHtml } from './html.js';
@@ -13,15 +12,16 @@ export class ReportWriteError extends GradscopeError {
   }
 }
 
-/** Fails fast (before a long run) when the report folder cannot be created or written. */
+function asReportError(err: unknown, outDir: string): unknown {
+  return err instanceof FileError ? new ReportWriteError(`cannot write the report into "${outDir}": ${err.message}`) : err;
+}
+
+/** Fails fast (before a long run) when the report folder cannot be created or written, or is a symbolic link. */
 export async function assertReportDirWritable(outDir: string): Promise<void> {
-  const probe = join(outDir, `.gradscope-write-test-${process.pid}`);
   try {
-    await mkdir(outDir, { recursive: true });
-    await writeFile(probe, '');
-    await rm(probe, { force: true });
+    await prepareOutputDirectory(outDir);
   } catch (err) {
-    throw new ReportWriteError(`cannot write the report into "${outDir}": ${systemReason(err)}`);
+    throw asReportError(err, outDir);
   }
 }
 
@@ -31,28 +31,21 @@ export interface ReportFiles {
 }
 
 /**
- * Writes `index.html` and `results.json` into `outDir` without ever leaving a half-written file: both are
- * rendered and written to temporary names first, then renamed over the old ones (rename is atomic on one file system).
- * If anything fails before the renames, the previous report is untouched and the temporary files are removed.
+ * Writes `index.html` and `results.json` into `outDir` with core's atomic writer: both are rendered first, staged
+ * under temporary names, then renamed over the old ones, so a failure leaves the previous report as it was. A
+ * symbolic link at either name is refused.
  */
 export async function writeReport(results: CompareResults, outDir: string): Promise<ReportFiles> {
   const files: ReportFiles = { html: join(outDir, 'index.html'), json: join(outDir, 'results.json') };
-  const suffix = `.tmp-${process.pid}-${Date.now()}`;
-  const staged = { html: files.html + suffix, json: files.json + suffix };
+  const html = renderReportHtml(results);
   try {
-    await mkdir(outDir, { recursive: true });
+    await prepareOutputDirectory(outDir);
+    await writeFilesAtomic([
+      { path: files.json, data: `${stringifyJson(results, 2)}\n` },
+      { path: files.html, data: html },
+    ]);
   } catch (err) {
-    throw new ReportWriteError(`cannot create report folder "${outDir}": ${systemReason(err)}`);
-  }
-  try {
-    await writeFile(staged.json, `${stringifyJson(results, 2)}\n`);
-    await writeFile(staged.html, renderReportHtml(results));
-    await rename(staged.json, files.json);
-    await rename(staged.html, files.html);
-  } catch (err) {
-    await Promise.all([rm(staged.json, { force: true }), rm(staged.html, { force: true })]);
-    if (err instanceof GradscopeError) throw err;
-    throw new ReportWriteError(`cannot write the report into "${outDir}": ${systemReason(err)}`);
+    throw asReportError(err, outDir);
   }
   return files;
 }

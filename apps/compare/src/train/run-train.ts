@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import {
   computeLoss,
   describeSpec,
+  GradscopeError,
   createGradientDetector,
   createTask,
   every,
@@ -11,8 +12,8 @@ import {
   SpecError,
   taskInputIssues,
   type Checkpoint,
-  type GradientMonitor,
   type GradientWarning,
+  type Model,
   type ModelSpec,
   type ParamSet,
   type TrainingConfig,
@@ -22,7 +23,7 @@ import {
   type Task,
   type Tensor,
 } from '@gradscope/core';
-import { checkpointWriter, createJsonlSink, readCheckpointFile, readParamsFile, writeParamsFile } from '@gradscope/core/node';
+import { checkOutputFile, checkpointWriter, createJsonlSink, paramsFormatOf, readCheckpointFile, readParamsFile, writeParamsFile } from '@gradscope/core/node';
 import { createBackend } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
 import { createMnistTask } from '../compare/mnist.js';
@@ -66,11 +67,29 @@ export interface TrainCommandResult {
   saved: string;
 }
 
-function monitorSink(monitor: string, append: boolean): GradientMonitor {
+function monitorPath(monitor: string): string {
   const [kind, ...rest] = monitor.split(':');
   const path = rest.join(':');
   if (kind !== 'jsonl' || !path) throw new UsageError(`--monitor: expected jsonl:<path>, got "${monitor}"`);
-  return createJsonlSink(path, { append });
+  return path;
+}
+
+/**
+ * Every path the run will write, checked before any work: a trained model must not be lost at the end to a missing
+ * folder, a read-only mount, a planted symbolic link or a weights extension that cannot be written.
+ */
+async function checkOutputs(o: TrainCommandOptions): Promise<void> {
+  const outputs: [string, string][] = [['--save', o.save]];
+  if (o.checkpoint) outputs.push(['--checkpoint', o.checkpoint.replaceAll('{step}', '0')]);
+  if (o.monitor) outputs.push(['--monitor', monitorPath(o.monitor)]);
+  for (const [flag, path] of outputs) {
+    try {
+      if (flag === '--save') paramsFormatOf(path);
+      await checkOutputFile(path);
+    } catch (e) {
+      throw e instanceof GradscopeError ? new UsageError(`${flag}: ${e.message}`) : e;
+    }
+  }
 }
 
 const MNIST_SIZES = { 28: 1, 14: 2 } as const;
@@ -120,6 +139,31 @@ async function startingPoint(o: TrainCommandOptions, task: Task): Promise<Start>
   return { spec, params, config: parseTrainingConfig({ ...o.config, loss: task.loss }) };
 }
 
+const YIELD_EVERY_MS = 50;
+
+/**
+ * The model with a turn of the event loop before a step whenever 50 ms have passed: a backend that computes
+ * synchronously (the reference) gives `train()` only resolved promises, so a SIGINT or SIGTERM handler would wait for
+ * the whole run instead of stopping it after the current step.
+ */
+function yieldingBetweenSteps(model: Model): Model {
+  let last = performance.now();
+  const trainStep: Model['trainStep'] = async (...args) => {
+    if (performance.now() - last > YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+    return model.trainStep(...args);
+  };
+  return new Proxy(model, {
+    get(target, prop) {
+      if (prop === 'trainStep') return trainStep;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Loss (core's `computeLoss`) and, for classification, accuracy of the model's output on a held-out batch. */
 function score(output: Tensor, target: Float32Array, task: Task): { loss: number; accuracy?: number } {
   const batch = output.shape[0]!;
@@ -136,16 +180,17 @@ function score(output: Tensor, target: Float32Array, task: Task): { loss: number
 
 /**
  * `gradscope train`: trains one model with core's `train()` on any backend, printing a summary line per monitored
- * step and the detector's warnings, then saves the weights (and a checkpoint when asked). When the loss becomes
- * non-finite, the last good weights are saved and the `NonFiniteLossError` is thrown.
+ * step and the detector's warnings, then saves the weights (and a checkpoint when asked). Every output path is checked
+ * first. When the loss becomes non-finite, the last good weights are saved and the `NonFiniteLossError` is thrown.
  */
 export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainCommandResult> {
+  await checkOutputs(o);
   const task = createCliTask(o.task, o.seed);
   const start = await startingPoint(o, task);
   checkTaskFits(task, start.spec);
   const backend = await createBackend(o.backend);
   try {
-    const model = await backend.createModel(start.spec, start.params);
+    const model = yieldingBetweenSteps(await backend.createModel(start.spec, start.params));
     try {
       const firstStep = start.state?.step ?? 0;
       const lastStep = firstStep + o.steps;
@@ -159,7 +204,7 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainComm
         },
       });
       const monitors = [every(o.reportEvery, createSummaryMonitor(lastStep, o.print)), every(o.reportEvery, detector)];
-      if (o.monitor) monitors.push(every(o.reportEvery, monitorSink(o.monitor, start.state !== undefined)));
+      if (o.monitor) monitors.push(every(o.reportEvery, createJsonlSink(monitorPath(o.monitor), { append: start.state !== undefined })));
       o.print(`training ${basename(o.spec ?? o.resume ?? '')} on ${backend.name} (${backend.runtime.name} ${backend.runtime.version}), ${task.name}, steps ${firstStep + 1}..${lastStep}, batch ${o.batch}`);
       const result = await train({
         model,

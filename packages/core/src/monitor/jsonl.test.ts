@@ -50,7 +50,7 @@ describe('createJsonlSink', () => {
   it('names a file it cannot open', () => {
     const path = join(dir, 'missing-folder', 'run.jsonl');
     expect(() => createJsonlSink(path)).toThrow(FileError);
-    expect(() => createJsonlSink(path)).toThrow(`cannot open JSON-lines file ${path}: ENOENT`);
+    expect(() => createJsonlSink(path)).toThrow(`cannot open ${path}: no such file or directory (ENOENT)`);
   });
 
   it('is closed by onEnd: later reports are a typed error, a second onEnd is harmless', () => {
