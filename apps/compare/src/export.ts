@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelSpec, ParamSet } from '@gradscope/core';
+import type { ModelBudget, ModelSpec, ParamSet } from '@gradscope/core';
 import { readParamsFile, writeFileAtomic } from '@gradscope/core/node';
 import { createBackend, importAdapterExport } from './backends.js';
 import { systemReason } from './cli-errors.js';
@@ -16,6 +16,8 @@ export interface ExportCommandOptions {
   to: ExportTarget;
   /** Output folder (created if needed). */
   out: string;
+  /** Model-size limits (`--max-params`, `--max-activation-bytes`); core's defaults when absent. */
+  budget?: ModelBudget;
 }
 
 type Exporter = (spec: ModelSpec, params: ParamSet, out: string) => Promise<string[]>;
@@ -53,7 +55,7 @@ const exporters: Record<ExportTarget, Exporter> = {
 
 /** `gradscope export`: a spec with its weights as a deployable ONNX model or TensorFlow.js LayersModel. */
 export async function exportModel(o: ExportCommandOptions): Promise<string[]> {
-  const spec = await loadSpec(o.spec);
+  const spec = await loadSpec(o.spec, o.budget);
   const params = await readParamsFile(o.weights, spec);
   try {
     await mkdir(o.out, { recursive: true });

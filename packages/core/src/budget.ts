@@ -1,0 +1,178 @@
+import { SpecError, type Issue } from './errors.js';
+import { convLayout, convOutSize, type ConvResidualSpec } from './conv-spec.js';
+import { paramCount } from './params.js';
+import type { ModelSpec } from './spec.js';
+
+/**
+ * How large a model a spec may describe. The schema bounds each field on its own (width <= 65536, depth <= 1024),
+ * but not their product: a 76-byte spec can ask for 4e12 parameters. These limits are checked from the spec alone,
+ * before anything is allocated; `Infinity` turns a limit off.
+ */
+export interface ModelBudget {
+  /** Trainable parameters (default 50,000,000: 200 MB of float32 weights, about 1 GB while training with Adam). */
+  readonly maxParameters?: number;
+  /** Activations a forward pass keeps for the backward pass, float32, in bytes (default 2 GiB). */
+  readonly maxActivationBytes?: number;
+}
+
+export const DEFAULT_MAX_PARAMETERS = 50_000_000;
+export const DEFAULT_MAX_ACTIVATION_BYTES = 2 ** 31;
+/** No limit: for specs that were already checked, or whose size the caller has vouched for. */
+export const UNLIMITED_BUDGET: ModelBudget = { maxParameters: Infinity, maxActivationBytes: Infinity };
+
+/** Batch size and sequence length, where they are known; the parse-time check assumes 1 of each. */
+export interface BudgetDims {
+  readonly batch?: number;
+  readonly timesteps?: number;
+}
+
+/** One additive part of an estimate, with the spec field that drives it and how it is made up. */
+interface Term {
+  readonly path: string;
+  readonly value: number;
+  readonly formula: string;
+}
+
+export interface ModelSizeEstimate {
+  readonly parameters: number;
+  /** float32 bytes of the kept activations for `dims` (1 example, 1 timestep when not given). */
+  readonly activationBytes: number;
+  /** The spec field behind the largest parameter term, e.g. `width`, `hiddenSize`, `stages[2].channels`. */
+  readonly parameterField: string;
+  readonly activationField: string;
+  /** `width 65536 x width 65536 x depth 1024 x block.layers 1` */
+  readonly parameterFormula: string;
+  readonly activationFormula: string;
+}
+
+const largest = (terms: readonly Term[]): Term => terms.reduce((a, b) => (b.value > a.value ? b : a));
+const sum = (terms: readonly Term[]): number => terms.reduce((n, t) => n + t.value, 0);
+
+function convTerms(spec: ConvResidualSpec): { params: Term[]; acts: Term[] } {
+  const { stemSize, blocks } = convLayout(spec);
+  const c0 = spec.stages[0]!.channels;
+  const [h, w] = spec.inputSize;
+  // paramCount enumerates at most 16 x 256 blocks, so it is cheap even for absurd channel counts
+  const params: Term[] = [];
+  const stageOf = (name: string): number => Number(/^layer(\d+)/.exec(name)![1]) - 1;
+  const perStage = new Map<number, number>();
+  for (const b of blocks) {
+    const s = stageOf(b.name);
+    perStage.set(s, (perStage.get(s) ?? 0) + 9 * b.outChannels * (b.inChannels + b.outChannels));
+  }
+  const total = paramCount(spec);
+  const stagesSum = [...perStage.values()].reduce((a, b) => a + b, 0);
+  params.push({ path: 'inputChannels', value: Math.max(0, total - stagesSum), formula: `stem, head and norms with inputChannels ${spec.inputChannels}, stages[0].channels ${c0}` });
+  for (const [s, value] of perStage) {
+    params.push({ path: `stages[${s}].channels`, value, formula: `stages[${s}]: ${spec.stages[s]!.blocks} blocks x 3x3 convs of ${spec.stages[s]!.channels} channels` });
+  }
+  // per example: the input, the stem's conv/norm/relu outputs (and the pre-pool map), and about six maps per block
+  const preStem = spec.stem === 'cifar' ? stemSize : [convOutSize(h, 7, 2, 3), convOutSize(w, 7, 2, 3)];
+  const acts: Term[] = [
+    { path: 'inputSize', value: spec.inputChannels * h * w + 3 * c0 * preStem[0]! * preStem[1]!, formula: `input ${spec.inputChannels}x${h}x${w} and stem maps of ${c0}x${preStem[0]}x${preStem[1]}` },
+  ];
+  const blockMaps = new Map<number, { value: number; hw: readonly [number, number] }>();
+  for (const b of blocks) {
+    const s = stageOf(b.name);
+    blockMaps.set(s, { value: (blockMaps.get(s)?.value ?? 0) + 6 * b.outChannels * b.outSize[0] * b.outSize[1], hw: b.outSize });
+  }
+  for (const [s, { value, hw }] of blockMaps) {
+    const c = spec.stages[s]!.channels;
+    // name whichever drives the maps: the image size (inputSize) or the stage's channels
+    acts.push({ path: hw[0] * hw[1] >= c ? 'inputSize' : `stages[${s}].channels`, value, formula: `stages[${s}]: ${spec.stages[s]!.blocks} blocks x 6 maps of ${c}x${hw[0]}x${hw[1]} (inputSize ${h}x${w})` });
+  }
+  return { params, acts };
+}
+
+function terms(spec: ModelSpec): { params: Term[]; acts: Term[] } {
+  if (spec.kind === 'residual' && spec.variant === 'conv') return convTerms(spec);
+  if (spec.kind === 'residual') {
+    const { inputSize: i, width: w, depth: d, outputSize: o } = spec;
+    const k = spec.block.layers;
+    return {
+      params: [
+        { path: 'inputSize', value: w * (i + 1), formula: `stem: inputSize ${i} x width ${w}` },
+        { path: 'width', value: d * k * w * (w + 1), formula: `blocks: width ${w} x width ${w} x depth ${d} x block.layers ${k}` },
+        { path: 'outputSize', value: o * (w + 1), formula: `head: width ${w} x outputSize ${o}` },
+      ],
+      // each Linear+act keeps its pre-activation and its output
+      acts: [
+        { path: 'inputSize', value: i, formula: `input ${i}` },
+        { path: 'width', value: 2 * w * (1 + d * k), formula: `2 x width ${w} x (1 + depth ${d} x block.layers ${k})` },
+        { path: 'outputSize', value: o, formula: `outputSize ${o}` },
+      ],
+    };
+  }
+  const { cell, inputSize: i, hiddenSize: h, numLayers: l, outputSize: o } = spec;
+  const g = cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+  return {
+    params: [
+      { path: 'inputSize', value: g * h * (i + 2), formula: `layer 0 input weights: ${g} gates x hiddenSize ${h} x inputSize ${i}` },
+      { path: 'hiddenSize', value: g * h * (h + (l - 1) * (2 * h + 2)), formula: `${g} gates x hiddenSize ${h} x hiddenSize ${h} x (2 x numLayers ${l} - 1)` },
+      { path: 'outputSize', value: o * (h + 1), formula: `readout: hiddenSize ${h} x outputSize ${o}` },
+    ],
+    // per timestep: each layer's gates and its state (h, and c for an LSTM)
+    acts: [
+      { path: 'inputSize', value: i, formula: `inputSize ${i}` },
+      { path: 'hiddenSize', value: l * h * (g + 2), formula: `numLayers ${l} x hiddenSize ${h} x ${g + 2} (gates and state)` },
+    ],
+  };
+}
+
+/** Parameters and activation memory of a spec, computed from its fields without allocating anything. */
+export function estimateModelSize(spec: ModelSpec, dims: BudgetDims = {}): ModelSizeEstimate {
+  const t = terms(spec);
+  const batch = dims.batch ?? 1;
+  const steps = spec.kind === 'recurrent' ? (dims.timesteps ?? 1) : 1;
+  const p = largest(t.params);
+  const a = largest(t.acts);
+  const scale = [spec.kind === 'recurrent' && dims.timesteps !== undefined ? ` x T ${steps}` : '', dims.batch !== undefined ? ` x batch ${batch}` : ''].join('');
+  return {
+    parameters: spec.kind === 'residual' && spec.variant === 'conv' ? paramCount(spec) : sum(t.params),
+    activationBytes: 4 * sum(t.acts) * steps * batch,
+    parameterField: p.path,
+    activationField: a.path,
+    parameterFormula: p.formula,
+    activationFormula: `${a.formula}${scale} x 4 bytes`,
+  };
+}
+
+function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n : n.toPrecision(3)} ${units[i]}`;
+}
+
+const formatCount = (n: number): string => (n < 1e15 ? Math.round(n).toLocaleString('en-US') : n.toExponential(2));
+
+/** The budget problems of a spec (none when it fits), each at the field that drives the estimate. */
+export function budgetIssues(spec: ModelSpec, budget: ModelBudget = {}, dims: BudgetDims = {}): Issue[] {
+  const maxParameters = budget.maxParameters ?? DEFAULT_MAX_PARAMETERS;
+  const maxBytes = budget.maxActivationBytes ?? DEFAULT_MAX_ACTIVATION_BYTES;
+  const e = estimateModelSize(spec, dims);
+  const issues: Issue[] = [];
+  if (e.parameters > maxParameters) {
+    issues.push({
+      path: e.parameterField,
+      message: `the model would have ${formatCount(e.parameters)} parameters (largest part ${e.parameterFormula}), over the limit of ${formatCount(maxParameters)}; raise it with the maxParameters option (CLI --max-params)`,
+    });
+  }
+  if (e.activationBytes > maxBytes) {
+    const per = dims.batch === undefined ? ' for one example' : '';
+    issues.push({
+      path: e.activationField,
+      message: `the activations kept for the backward pass would take ${formatBytes(e.activationBytes)}${per} (largest part ${e.activationFormula}), over the limit of ${formatBytes(maxBytes)}; raise it with the maxActivationBytes option (CLI --max-activation-bytes)`,
+    });
+  }
+  return issues;
+}
+
+/** Throws a `SpecError` (`what` names the spec, e.g. `spec "net.json"`) when the spec is over the budget. */
+export function checkModelBudget(spec: ModelSpec, budget: ModelBudget = {}, dims: BudgetDims = {}, what = 'spec'): void {
+  const issues = budgetIssues(spec, budget, dims);
+  if (issues.length) throw new SpecError(issues, what);
+}
