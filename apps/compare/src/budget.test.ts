@@ -28,6 +28,9 @@ describe('model-size budget on the command line', () => {
     expect(probe.stderr).toMatch(/- width: .*parameters/);
     const exported = await runInProcess(['export', '--spec', wide, '--weights', wide, '--to', 'onnx', join(tmp, 'out')]);
     expect(exported.stderr).toMatch(/- width: .*parameters/);
+    const deep = file('deep.json', { kind: 'residual', inputSize: 2, outputSize: 2, width: 2, depth: 1024, block: { layers: 64 } });
+    const layers = await runInProcess(['probe', '--backend', 'reference', '--spec', deep, '--input', deep, '--target', deep]);
+    expect(layers.stderr).toMatch(/- depth: the model would have 65,536 layers in sequence .*--max-layers/);
     const bad = await runInProcess(['train', '--spec', wide, '--task', 'spirals', '--backend', 'reference', '--max-params', '-3']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("option '--max-params <n>' argument '-3' is invalid");

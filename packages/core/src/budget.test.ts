@@ -37,6 +37,17 @@ describe('model-size budget at parse time', () => {
     expect(err.message).toMatch(/2,181,877,268,481 parameters .*numLayers 64/);
   });
 
+  it('refuses 1024 blocks x 64 layers of width 2 (393k parameters) by its 65,536 layers, at depth', () => {
+    const json = { kind: 'residual', inputSize: 2, outputSize: 2, width: 2, depth: 1024, block: { layers: 64 } };
+    const err = refusal(() => parseModelSpec(json));
+    expect(err.issues.map((i) => i.path)).toEqual(['depth']);
+    expect(err.message).toContain('65,536 layers in sequence (depth 1024 x block.layers 64), over the limit of 4,096');
+    expect(err.message).toContain('maxLayers');
+    expect(parseModelSpec(json, { maxLayers: 70_000 })).toMatchObject({ depth: 1024 });
+    expect(estimateModelSize(parseModelSpec({ kind: 'residual', variant: 'conv', preset: 'resnet56' })).layers).toBe(54);
+    expect(() => parseModelSpec({ ...json, block: { layers: 4 } })).not.toThrow(); // 4096: the limit itself
+  });
+
   it('refuses a small conv net on a 65536x65536 image by its activations, at inputSize', () => {
     const err = refusal(() => parseModelSpec({ kind: 'residual', variant: 'conv', inputChannels: 3, inputSize: 65536, outputSize: 1, stem: 'cifar', stages: [{ blocks: 1, channels: 16 }] }));
     expect(err.issues.map((i) => i.path)).toEqual(['inputSize']);
@@ -61,7 +72,7 @@ describe('model-size budget at parse time', () => {
   it('counts parameters exactly as paramShapes does, for every family', () => {
     const specs: ModelSpec[] = [
       parseModelSpec({ kind: 'residual', inputSize: 3, outputSize: 2, width: 7, depth: 3, block: { layers: 2, skip: 'none' } }),
-      parseModelSpec({ kind: 'residual', inputSize: 2, outputSize: 2, width: 2, depth: 1024, block: { layers: 64 } }),
+      parseModelSpec({ kind: 'residual', inputSize: 2, outputSize: 2, width: 2, depth: 1024, block: { layers: 64 } }, UNLIMITED_BUDGET),
       ...(['lstm', 'gru', 'rnn'] as const).map((cell) => parseModelSpec({ kind: 'recurrent', cell, inputSize: 3, hiddenSize: 7, numLayers: 3, outputSize: 2 })),
       parseModelSpec({ kind: 'residual', variant: 'conv', preset: 'resnet18' }),
     ];

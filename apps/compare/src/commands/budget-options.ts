@@ -1,9 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_MAX_ACTIVATION_BYTES, DEFAULT_MAX_PARAMETERS, type ModelBudget } from '@gradscope/core';
+import { DEFAULT_MAX_ACTIVATION_BYTES, DEFAULT_MAX_LAYERS, DEFAULT_MAX_PARAMETERS, type ModelBudget } from '@gradscope/core';
 
 export interface BudgetFlags {
   maxParams?: number;
   maxActivationBytes?: number;
+  maxLayers?: number;
 }
 
 /** A positive whole number, `5e7` notation included, or `Infinity` to turn the limit off. */
@@ -17,12 +18,14 @@ function limit(value: string): number {
 export function addBudgetOptions(command: Command): Command {
   return command
     .option('--max-params <n>', `refuse specs with more trainable parameters than this (default ${DEFAULT_MAX_PARAMETERS.toExponential()}; Infinity: no limit)`, limit)
-    .option('--max-activation-bytes <n>', `refuse specs whose activations for the backward pass need more bytes than this (default ${DEFAULT_MAX_ACTIVATION_BYTES}, 2 GiB; Infinity: no limit)`, limit);
+    .option('--max-activation-bytes <n>', `refuse specs whose activations for the backward pass need more bytes than this (default ${DEFAULT_MAX_ACTIVATION_BYTES}, 2 GiB; Infinity: no limit)`, limit)
+    .option('--max-layers <n>', `refuse specs with more layers in sequence than this (default ${DEFAULT_MAX_LAYERS}; Infinity: no limit)`, limit);
 }
 
 export function budgetOf(flags: BudgetFlags): ModelBudget {
   return {
     ...(flags.maxParams !== undefined && { maxParameters: flags.maxParams }),
     ...(flags.maxActivationBytes !== undefined && { maxActivationBytes: flags.maxActivationBytes }),
+    ...(flags.maxLayers !== undefined && { maxLayers: flags.maxLayers }),
   };
 }
