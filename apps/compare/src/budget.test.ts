@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runInProcess } from './testing/capture.js';
+import { runInProcess } from './__fixtures__/capture.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gradscope-budget-'));
 const file = (name: string, json: unknown): string => {

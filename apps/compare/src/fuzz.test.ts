@@ -8,7 +8,7 @@ import { ShapeError } from '@gradscope/core';
 import { asCompareResults } from './commands/report.js';
 import { InputFileError, parseTensorJson } from './io.js';
 import { renderReportHtml } from './reporting/html.js';
-import { runInProcess } from './testing/capture.js';
+import { runInProcess } from './__fixtures__/capture.js';
 
 // Properties over hostile inputs of the CLI: refused with a message naming the file or field, or accepted with
 // finite values; never an exception from deep inside, never a hang (each case is timed).
