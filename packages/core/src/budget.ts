@@ -65,35 +65,24 @@ function convTerms(spec: ConvResidualSpec): { params: Term[]; acts: Term[] } {
   const { stemSize, blocks } = convLayout(spec);
   const c0 = spec.stages[0]!.channels;
   const [h, w] = spec.inputSize;
-  // paramCount enumerates at most 16 x 256 blocks, so it is cheap even for absurd channel counts
-  const params: Term[] = [];
-  const stageOf = (name: string): number => Number(/^layer(\d+)/.exec(name)![1]) - 1;
-  const perStage = new Map<number, number>();
-  for (const b of blocks) {
-    const s = stageOf(b.name);
-    perStage.set(s, (perStage.get(s) ?? 0) + 9 * b.outChannels * (b.inChannels + b.outChannels));
-  }
-  const total = paramCount(spec);
-  const stagesSum = [...perStage.values()].reduce((a, b) => a + b, 0);
-  params.push({ path: 'inputChannels', value: Math.max(0, total - stagesSum), formula: `stem, head and norms with inputChannels ${spec.inputChannels}, stages[0].channels ${c0}` });
-  for (const [s, value] of perStage) {
-    params.push({ path: `stages[${s}].channels`, value, formula: `stages[${s}]: ${spec.stages[s]!.blocks} blocks x 3x3 convs of ${spec.stages[s]!.channels} channels` });
-  }
-  // per example: the input, the stem's conv/norm/relu outputs (and the pre-pool map), and about six maps per block
+  // per example: the input, the stem's conv/norm/relu outputs (at the pre-pool size), then about six maps per block
   const preStem = spec.stem === 'cifar' ? stemSize : [convOutSize(h, 7, 2, 3), convOutSize(w, 7, 2, 3)];
+  const params: Term[] = [];
   const acts: Term[] = [
     { path: 'inputSize', value: spec.inputChannels * h * w + 3 * c0 * preStem[0]! * preStem[1]!, formula: `input ${spec.inputChannels}x${h}x${w} and stem maps of ${c0}x${preStem[0]}x${preStem[1]}` },
   ];
-  const blockMaps = new Map<number, { value: number; hw: readonly [number, number] }>();
-  for (const b of blocks) {
-    const s = stageOf(b.name);
-    blockMaps.set(s, { value: (blockMaps.get(s)?.value ?? 0) + 6 * b.outChannels * b.outSize[0] * b.outSize[1], hw: b.outSize });
-  }
-  for (const [s, { value, hw }] of blockMaps) {
-    const c = spec.stages[s]!.channels;
+  let first = 0; // convLayout lists the blocks stage by stage
+  spec.stages.forEach((stage, s) => {
+    const mine = blocks.slice(first, (first += stage.blocks));
+    const c = stage.channels;
+    const [oh, ow] = mine.at(-1)!.outSize;
+    params.push({ path: `stages[${s}].channels`, value: mine.reduce((n, b) => n + 9 * b.outChannels * (b.inChannels + b.outChannels), 0), formula: `stages[${s}]: ${stage.blocks} blocks x 3x3 convs of ${c} channels` });
     // name whichever drives the maps: the image size (inputSize) or the stage's channels
-    acts.push({ path: hw[0] * hw[1] >= c ? 'inputSize' : `stages[${s}].channels`, value, formula: `stages[${s}]: ${spec.stages[s]!.blocks} blocks x 6 maps of ${c}x${hw[0]}x${hw[1]} (inputSize ${h}x${w})` });
-  }
+    acts.push({ path: oh * ow >= c ? 'inputSize' : `stages[${s}].channels`, value: mine.reduce((n, b) => n + 6 * b.outChannels * b.outSize[0] * b.outSize[1], 0), formula: `stages[${s}]: ${stage.blocks} blocks x 6 maps of ${c}x${oh}x${ow} (inputSize ${h}x${w})` });
+  });
+  // the rest of the exact count (paramCount enumerates at most 16 x 256 blocks: cheap even for absurd channel counts)
+  const rest = paramCount(spec) - sum(params);
+  params.push({ path: 'inputChannels', value: Math.max(0, rest), formula: `stem, head, norms and shortcuts with inputChannels ${spec.inputChannels}, stages[0].channels ${c0}` });
   return { params, acts };
 }
 
