@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ModelSpec, ParamSet } from '@gradscope/core';
+import type { ModelBudget, ModelSpec, ParamSet } from '@gradscope/core';
 import { prepareOutputDirectory, readParamsFile, writeFileAtomic } from '@gradscope/core/node';
 import { createBackend, importAdapterExport } from './backends.js';
 import { loadSpec } from './probe.js';
@@ -13,6 +13,8 @@ export interface ExportCommandOptions {
   to: ExportTarget;
   /** Output folder (created if needed; a symbolic link is refused). */
   out: string;
+  /** Model-size limits (`--max-params`, `--max-activation-bytes`); core's defaults when absent. */
+  budget?: ModelBudget;
 }
 
 type Exporter = (spec: ModelSpec, params: ParamSet, out: string) => Promise<string[]>;
@@ -52,7 +54,7 @@ const exporters: Record<ExportTarget, Exporter> = {
 export async function exportModel(o: ExportCommandOptions): Promise<string[]> {
   // the output folder first: a bad target fails at once, before the inputs are read and the runtime starts
   await prepareOutputDirectory(o.out);
-  const spec = await loadSpec(o.spec);
+  const spec = await loadSpec(o.spec, o.budget);
   const params = await readParamsFile(o.weights, spec);
   return exporters[o.to](spec, params, o.out);
 }

@@ -37,10 +37,18 @@ function isNumberArray(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'number');
 }
 
+/** More dimensions than any model input (NCHW is 4): refused before the recursive walk, whose depth is the rank. */
+export const MAX_TENSOR_RANK = 8;
+
+function checkRank(rank: number, what: string): void {
+  if (rank > MAX_TENSOR_RANK) throw new ShapeError(`${what}: ${rank} dimensions, at most ${MAX_TENSOR_RANK} are allowed`);
+}
+
 /** Shape and flat row-major values of a rectangular nested array such as `[[1, 2], [3, 4]]`. */
 function flattenNested(value: unknown, what: string): Tensor {
   const shape: number[] = [];
   for (let v: unknown = value; Array.isArray(v); v = v[0]) shape.push(v.length);
+  checkRank(shape.length, what);
   const data: number[] = [];
   const walk = (v: unknown, depth: number, path: string): void => {
     if (depth === shape.length) {
@@ -70,6 +78,7 @@ export function parseTensorJson(value: unknown, what: string): Tensor {
     if (!isNumberArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new ShapeError(`${what}.shape: expected an array of non-negative integers`);
     }
+    checkRank(shape.length, `${what}.shape`);
     const flat = Array.isArray(data) ? flattenNested(data, `${what}.data`).data : undefined;
     if (!flat) throw new ShapeError(`${what}.data: expected an array of numbers`);
     if (flat.length !== sizeOf(shape)) {

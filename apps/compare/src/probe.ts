@@ -1,4 +1,4 @@
-import { initParams, parseModelSpec, SpecError, type Backend, type GradientResult, type LossName, type ModelSpec, type ParamSet } from '@gradscope/core';
+import { checkModelBudget, initParams, parseModelSpec, SpecError, type Backend, type GradientResult, type LossName, type ModelBudget, type ModelSpec, type ParamSet } from '@gradscope/core';
 import { createBackend } from './backends.js';
 import { readParamsFile } from '@gradscope/core/node';
 import { paramsToJson, readJsonFile, readTensorFile, tensorToJson, type TensorJson } from './io.js';
@@ -12,6 +12,8 @@ export interface ProbeOptions {
   input: string;
   target: string;
   loss?: LossName;
+  /** Model-size limits (`--max-params`, `--max-activation-bytes`); core's defaults when absent. */
+  budget?: ModelBudget;
 }
 
 /** DESIGN.md's `gradscope probe` object. Recurrent grids are `[numLayers][T]`; the per-timestep rows are the top layer's. */
@@ -31,12 +33,13 @@ export interface ProbeResult {
 
 /**
  * A spec file: dense or conv residual (presets such as `{ "kind": "residual", "variant": "conv", "preset": "resnet20" }`
- * included) or recurrent. A bad one is a `SpecError` naming the file and each JSON path.
+ * included) or recurrent. A bad one, or one over the model-size `budget`, is a `SpecError` naming the file and each
+ * JSON path.
  */
-export async function loadSpec(path: string): Promise<ModelSpec> {
+export async function loadSpec(path: string, budget: ModelBudget = {}): Promise<ModelSpec> {
   const json = await readJsonFile(path, 'spec file');
   try {
-    return parseModelSpec(json);
+    return parseModelSpec(json, budget);
   } catch (err) {
     throw err instanceof SpecError ? new SpecError(err.issues, `spec "${path}"`) : err;
   }
@@ -69,10 +72,12 @@ export function toProbeResult(r: GradientResult, backend: string): ProbeResult {
 
 /** The gradient of one batch on one backend (what `gradscope probe` prints). */
 export async function probe(options: ProbeOptions): Promise<ProbeResult> {
-  const spec = await loadSpec(options.spec);
-  const params = await loadParams(spec, options.weights);
+  const spec = await loadSpec(options.spec, options.budget);
   const input = await readTensorFile(options.input, 'input');
   const target = await readTensorFile(options.target, 'target');
+  // now that batch (and T) are known: the activations of this very batch
+  checkModelBudget(spec, options.budget, { batch: input.shape[0] ?? 1, timesteps: input.shape[1] ?? 1 }, `spec "${options.spec}"`);
+  const params = await loadParams(spec, options.weights);
   const backend: Backend = await createBackend(options.backend);
   try {
     const model = await backend.createModel(spec, params);

@@ -5,6 +5,7 @@ import { optimizerSlotNames, type OptimizerState } from './optim.js';
 import { paramShapes, validateParams, type ParamSet } from './params.js';
 import { nullRecord } from './records.js';
 import { checkFinite, decodeFloat32, decodeFloat64, parseSafetensors, serializeSafetensors, type SafetensorsEntry, type SafetensorsTensor } from './safetensors.js';
+import { UNLIMITED_BUDGET } from './budget.js';
 import { isConvResidual, parseModelSpec, type ModelSpec } from './spec.js';
 import { formatShape, sizeOf } from './tensor.js';
 import { parseTrainingConfig, type TrainingConfig } from './training.js';
@@ -97,7 +98,8 @@ export function parseCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Check
     const found = metadata['format'] === undefined ? 'has no __metadata__.format' : `has __metadata__.format ${JSON.stringify(metadata['format'])}`;
     fail(source, `not a gradscope checkpoint: it ${found}, expected "${CHECKPOINT_FORMAT}"`);
   }
-  const spec: ModelSpec = withSource('spec', source, () => parseModelSpec(metadataJson(metadata, 'spec', source)));
+  // every parameter must be in the file (checked below), so the file's own size bounds the model: no budget here
+  const spec: ModelSpec = withSource('spec', source, () => parseModelSpec(metadataJson(metadata, 'spec', source), UNLIMITED_BUDGET));
   const config: TrainingConfig = withSource('training config', source, () =>
     parseTrainingConfig(metadataJson(metadata, 'training_config', source)),
   );

@@ -318,7 +318,7 @@ export function serializeSafetensors(
   tensors: Readonly<Record<string, SafetensorsTensor>>,
   metadata: Readonly<Record<string, string>> = {},
 ): Uint8Array {
-  const header: Record<string, unknown> = {};
+  const header: Record<string, unknown> = Object.create(null); // a tensor named "__proto__" is a key, not a prototype
   if (Object.keys(metadata).length) header['__metadata__'] = metadata;
   let offset = 0;
   const items = Object.entries(tensors);

@@ -3,6 +3,7 @@ import { SpecError, type Issue } from './errors.js';
 import { previewJson } from './json-preview.js';
 import { toIssues } from './zod-issues.js';
 import { convResidualSpecSchema, convSpecIssues, expandPreset, type ConvPreset, type ConvResidualSpec, type ConvResidualSpecInput } from './conv-spec.js';
+import { budgetIssues, type ModelBudget } from './budget.js';
 
 export const SPEC_VERSION = 1;
 
@@ -67,13 +68,13 @@ const kinds = ['residual', 'recurrent'] as const;
 /**
  * Validates a JSON value as a dense residual or recurrent spec, filling defaults. Throws a `SpecError` listing every
  * problem with its path. A convolutional spec is refused with a pointer to `parseModelSpec`, so code that handles
- * only `NetworkSpec` never receives one.
+ * only `NetworkSpec` never receives one. `budget` bounds the model's size as in `parseModelSpec`.
  */
-export function parseSpec(json: unknown): NetworkSpec {
+export function parseSpec(json: unknown, budget: ModelBudget = {}): NetworkSpec {
   if (isRecord(json) && json['kind'] === 'residual' && json['variant'] === 'conv') {
     throw new SpecError([{ path: 'variant', message: 'a convolutional spec ("conv") is a ModelSpec: parse it with parseModelSpec and run it on a backend that supports residual variant "conv"' }]);
   }
-  return parseModelSpec(json) as NetworkSpec; // the only other ModelSpec, conv, was refused above
+  return parseModelSpec(json, budget) as NetworkSpec; // the only other ModelSpec, conv, was refused above
 }
 
 function isRecord(json: unknown): json is Record<string, unknown> {
@@ -82,9 +83,18 @@ function isRecord(json: unknown): json is Record<string, unknown> {
 
 /**
  * Validates a JSON value as any spec (dense or convolutional residual, recurrent), filling defaults and expanding a
- * conv `preset`. Throws a `SpecError` listing every problem with its JSON path.
+ * conv `preset`. Throws a `SpecError` listing every problem with its JSON path. A spec whose parameters or
+ * activations (estimated for one example) exceed `budget` (default: 50M parameters, 2 GiB) is refused too, before
+ * anything is allocated; pass `UNLIMITED_BUDGET` or a larger `maxParameters` / `maxActivationBytes` to allow it.
  */
-export function parseModelSpec(json: unknown): ModelSpec {
+export function parseModelSpec(json: unknown, budget: ModelBudget = {}): ModelSpec {
+  const spec = parseSchema(json);
+  const issues = budgetIssues(spec, budget);
+  if (issues.length) throw new SpecError(issues);
+  return spec;
+}
+
+function parseSchema(json: unknown): ModelSpec {
   if (!isRecord(json)) {
     throw new SpecError([{ path: '', message: `expected a JSON object, got ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json}` }]);
   }

@@ -7,3 +7,4 @@ export { toParams64, type Params64, type Tensor64 } from './reference/params64.j
 export * from './goldens/index.js';
 export * from './conformance/index.js';
 export { strokeBatch } from './stroke-batch.js';
+export { formatSoak, runSoak, soakEnabled, type SoakFigures, type SoakOptions } from './soak.js';

@@ -20,6 +20,7 @@ import {
 } from '@gradscope/core';
 import { BN_MOMENTUM, blockOutputShapes, checkBatchNormSizes, convForward, type BatchStats } from './conv.js';
 import { TFJS_BACKEND_NAME, type TfjsDevice } from './device.js';
+import { valueAndGrads } from './gradients.js';
 import { TfjsModelBase, torchLayout } from './model-base.js';
 import { checkLabels, lossTensor } from './train.js';
 
@@ -156,7 +157,7 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
           if (updateStats) stats = trace.batchStats.map((s) => ({ name: s.name, mean: keep(s.mean), varUnbiased: keep(s.varUnbiased) }));
           return lossTensor(loss, trace.output, target);
         };
-        const { value, grads } = tf.valueAndGrads(lossOf)([...probes, ...weights]);
+        const { value, grads } = valueAndGrads(lossOf, [...probes, ...weights]);
         return { value, weightGrads: grads.slice(probes.length), probeGrads: grads.slice(0, probes.length) };
       });
       const lossValue = (await result.value.data())[0]!;

@@ -14,6 +14,7 @@ import {
   type Tensor,
 } from '@gradscope/core';
 import type { TfjsDevice } from './device.js';
+import { valueAndGrads } from './gradients.js';
 import { TfjsModelBase } from './model-base.js';
 import { toTfjsLayout, toTorchLayout } from './params.js';
 import { recurrentForward, recurrentProbeCount, recurrentProbeGrid } from './recurrent.js';
@@ -112,8 +113,7 @@ export class TfjsModel extends TfjsModelBase<NetworkSpec> {
           if (wantOutput) output = keep(out);
           return lossTensor(loss, out, target);
         };
-        // tf.valueAndGrads differentiates with respect to exactly these tensors (by identity): lossOf reads them by closure.
-        const { value, grads } = tf.valueAndGrads(lossOf)([...sources, ...weights]);
+        const { value, grads } = valueAndGrads(lossOf, [...sources, ...weights]);
         const reportGrads = grads.slice(0, sources.length);
         return { value, weightGrads: grads.slice(sources.length), probeGrad: probeSource ? reportGrads[0] : undefined, inputGrad: withInput ? reportGrads.at(-1) : undefined };
       });

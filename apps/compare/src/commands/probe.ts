@@ -4,8 +4,9 @@ import { backendNames } from '../backends.js';
 import { stringifyJson } from '../io.js';
 import { writeAll, type CliIO } from '../output.js';
 import { probe } from '../probe.js';
+import { addBudgetOptions, budgetOf, type BudgetFlags } from './budget-options.js';
 
-interface ProbeFlags {
+interface ProbeFlags extends BudgetFlags {
   backend: string;
   spec: string;
   weights?: string;
@@ -15,7 +16,7 @@ interface ProbeFlags {
 }
 
 export function registerProbe(program: Command, io: CliIO): void {
-  program
+  const command = program
     .command('probe')
     .description('print the output, loss, every parameter gradient and the gradient norms of one batch, as one JSON object')
     .addOption(new Option('--backend <name>', 'backend to run').choices(backendNames).makeOptionMandatory())
@@ -23,14 +24,15 @@ export function registerProbe(program: Command, io: CliIO): void {
     .option('--weights <file>', 'weights (.json or .safetensors, PyTorch names); default: initParams(spec, { seed: 0 })')
     .requiredOption('--input <file>', 'input tensor JSON: { "shape": [...], "data": [...] } or nested arrays')
     .requiredOption('--target <file>', 'target tensor JSON ([batch, outputSize] for mse, [batch] class labels for crossEntropy)')
-    .addOption(new Option('--loss <name>', 'loss').choices(lossNames).default('mse'))
+    .addOption(new Option('--loss <name>', 'loss').choices(lossNames).default('mse'));
+  addBudgetOptions(command)
     .addHelpText(
       'after',
       '\nExample:\n  gradscope probe --backend reference --spec examples/residual-sigmoid.json \\\n' +
         '    --input examples/residual-input.json --target examples/residual-target.json',
     )
     .action(async (flags: ProbeFlags) => {
-      const result = await probe({ ...flags });
+      const result = await probe({ ...flags, budget: budgetOf(flags) });
       await writeAll(io.stdout, `${stringifyJson(result)}\n`);
     });
 }

@@ -4,8 +4,9 @@ import { backendNames } from '../backends.js';
 import { InterruptedError, signalExitCode, UsageError, type StopSignal } from '../cli-errors.js';
 import { writeAll, type CliIO } from '../output.js';
 import { runTrainCommand } from '../train/run-train.js';
+import { addBudgetOptions, budgetOf, type BudgetFlags } from './budget-options.js';
 
-interface TrainFlags {
+interface TrainFlags extends BudgetFlags {
   spec?: string;
   task: string;
   backend: string;
@@ -82,8 +83,8 @@ export function registerTrain(program: Command, io: CliIO): void {
     .option('--report-every <n>', 'print a summary line (and monitor) every n steps (default: about 20 lines per run)', positiveInt)
     .option('--checkpoint <file>', 'write a checkpoint (weights + optimizer state) here at the end; {step} in the name is replaced by the step')
     .option('--checkpoint-every <n>', 'also write the checkpoint every n steps', positiveInt)
-    .option('--resume <file>', 'continue from a checkpoint (its spec, weights, optimizer and step)')
-    .addHelpText(
+    .option('--resume <file>', 'continue from a checkpoint (its spec, weights, optimizer and step)');
+  addBudgetOptions(command).addHelpText(
       'after',
       '\nExamples:\n  gradscope train --spec apps/compare/examples/lstm.json --task adding:T=50 --backend onnx --steps 300 --lr 1e-2 --clip 1' +
         '\n  gradscope train --spec apps/compare/examples/resnet-mnist14.json --task mnist:size=14 --backend tfjs --steps 100 --optimizer sgd --lr 0.05 --momentum 0.9',
@@ -118,6 +119,7 @@ export function registerTrain(program: Command, io: CliIO): void {
         config,
         save: flags.save,
         reportEvery: flags.reportEvery ?? Math.max(1, Math.round(flags.steps / 20)),
+        budget: budgetOf(flags),
         signal: controller.signal,
         print: (line) => io.stdout.write(`${line}\n`),
         ...(flags.spec && { spec: flags.spec }),

@@ -1,4 +1,5 @@
 import type { CompareResults } from '../compare/results.js';
+import type { SuiteSettings } from '../compare/suites.js';
 import { resultTables, type Table } from '../compare/tables.js';
 import { renderChartSvg, type ChartSpec } from './chart.js';
 import { buildCharts } from './charts.js';
@@ -64,8 +65,11 @@ ul.verdicts { padding-left: 1.2rem; } ul.verdicts li { margin: 0.3rem 0; } li.sh
 `;
 
 function timeIntro(r: CompareResults): string {
-  const t = r.suite.time;
-  return `The adding problem (sum the two marked values of a sequence of length T; predicting 1.0 scores ${r.time.baselineMse.toFixed(3)}), hidden size ${t.hiddenSize}, batch ${t.batch}, ${t.steps} ${t.optimizer.type} steps (lr ${t.optimizer.lr}, norm clip ${t.clip.type === 'norm' ? t.clip.maxNorm : '-'})${t.seeds > 1 ? `, ${t.seeds} seeds` : ''}. An LSTM labelled chrono:T starts with Tallec & Ollivier's chrono forget-gate init (b_f = log U(1, T-1), b_i = -b_f), bias:1 with a constant forget-gate bias of 1. At initialization every cell loses the gradient on its way back through time; the heatmaps show whether training opens a path.`;
+  // settings from older or hand-edited files may lack fields (the schema keeps them optional): say only what is there
+  const t: Partial<SuiteSettings['time']> = r.suite.time;
+  const steps = t.optimizer ? `${t.steps ?? '?'} ${t.optimizer.type} steps (lr ${t.optimizer.lr}${t.clip?.type === 'norm' ? `, norm clip ${t.clip.maxNorm}` : ''})` : undefined;
+  const settings = [t.hiddenSize !== undefined && `hidden size ${t.hiddenSize}`, t.batch !== undefined && `batch ${t.batch}`, steps, (t.seeds ?? 1) > 1 && `${t.seeds} seeds`].filter(Boolean);
+  return `The adding problem (sum the two marked values of a sequence of length T; predicting 1.0 scores ${r.time.baselineMse.toFixed(3)})${settings.length ? `, ${settings.join(', ')}` : ''}. An LSTM labelled chrono:T starts with Tallec & Ollivier's chrono forget-gate init (b_f = log U(1, T-1), b_i = -b_f), bias:1 with a constant forget-gate bias of 1. At initialization every cell loses the gradient on its way back through time; the heatmaps show whether training opens a path.`;
 }
 
 /** The claims this run checked, shown or not, first on the page as in the terminal. */

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import {
+  checkModelBudget,
   computeLoss,
   describeSpec,
   GradscopeError,
@@ -14,6 +15,7 @@ import {
   type Checkpoint,
   type GradientWarning,
   type Model,
+  type ModelBudget,
   type ModelSpec,
   type ParamSet,
   type TrainingConfig,
@@ -51,6 +53,8 @@ export interface TrainCommandOptions {
   checkpoint?: string;
   checkpointEvery?: number;
   resume?: string;
+  /** Model-size limits (`--max-params`, `--max-activation-bytes`); core's defaults when absent. */
+  budget?: ModelBudget;
   /** Aborting stops after the current step; weights and checkpoint are still saved. */
   signal?: AbortSignal;
   print: (line: string) => void;
@@ -126,7 +130,7 @@ async function startingPoint(o: TrainCommandOptions, task: Task): Promise<Start>
   if (o.resume) {
     const cp: Checkpoint = await readCheckpointFile(o.resume);
     if (o.spec) {
-      const spec = await loadSpec(o.spec);
+      const spec = await loadSpec(o.spec, o.budget);
       if (JSON.stringify(spec) !== JSON.stringify(cp.spec)) {
         throw new SpecError([{ path: '', message: `differs from the spec stored in checkpoint "${o.resume}"` }], `spec "${o.spec}"`);
       }
@@ -134,7 +138,7 @@ async function startingPoint(o: TrainCommandOptions, task: Task): Promise<Start>
     return { spec: cp.spec, params: cp.params, config: cp.config, state: cp.state };
   }
   if (!o.spec) throw new UsageError('--spec is required (unless --resume gives a checkpoint)');
-  const spec = await loadSpec(o.spec);
+  const spec = await loadSpec(o.spec, o.budget);
   const params = o.weights ? await readParamsFile(o.weights, spec) : initParams(spec, { seed: o.seed });
   return { spec, params, config: parseTrainingConfig({ ...o.config, loss: task.loss }) };
 }
@@ -188,6 +192,8 @@ export async function runTrainCommand(o: TrainCommandOptions): Promise<TrainComm
   const task = createCliTask(o.task, o.seed);
   const start = await startingPoint(o, task);
   checkTaskFits(task, start.spec);
+  // the parse-time check assumed one example; now batch and T are known (a checkpoint's spec is checked here too)
+  checkModelBudget(start.spec, o.budget, { batch: o.batch, ...(task.sequenceLength !== undefined && { timesteps: task.sequenceLength }) }, `spec "${o.spec ?? o.resume}"`);
   const backend = await createBackend(o.backend);
   try {
     const model = yieldingBetweenSteps(await backend.createModel(start.spec, start.params));

@@ -9,6 +9,7 @@ import {
   lossNames,
   optimizerNames,
   parseModelSpec,
+  UNLIMITED_BUDGET,
   type ConvResidualSpec,
   scheduleNames,
   type Backend,
@@ -60,7 +61,9 @@ export function createReferenceBackend(): ReferenceBackend {
     // One implementation behind the overloads: the spec's kind decides the class.
     createModel: (async (spec: ModelSpec, params: ParamSet): Promise<ReferenceModel | ReferenceConvModel> => {
       if (disposed) throw new DisposedError('reference backend');
-      const parsed = parseModelSpec(spec); // a validated copy: later edits by the caller cannot reach the model
+      // a validated copy: later edits by the caller cannot reach the model; the caller already holds the weights, so
+      // the size budget (a parse-time guard for files) does not apply here
+      const parsed = parseModelSpec(spec, UNLIMITED_BUDGET);
       assertSpecSupported(backend, parsed);
       const forget = (): boolean => models.delete(model);
       const model = isConvResidual(parsed) ? new ReferenceConvModel(backend, parsed, params, forget) : new ReferenceModel(backend, parsed, params, forget);

@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { initParams, parseModelSpec, SpecError } from '@gradscope/core';
+import { createTfjsBackend } from './backend.js';
+import { valueAndGrads } from './gradients.js';
+
+const deep = (layers: number) => ({ kind: 'residual', inputSize: 2, outputSize: 2, width: 2, depth: 1024, block: { layers, activation: 'tanh' } });
+const batch = { input: { shape: [4, 2], data: new Float32Array(8).fill(0.5) }, target: { shape: [4, 2], data: new Float32Array(8) } };
+
+describe('deep but small specs on tfjs', () => {
+  it('1024 blocks x 64 layers of width 2 is refused by the layer budget at parse time', () => {
+    expect(() => parseModelSpec(deep(64))).toThrow(SpecError);
+    expect(() => parseModelSpec(deep(64))).toThrow(/depth: .*65,536 layers/);
+  });
+
+  it('1024 blocks x 4 layers (the budget limit, 4096 layers) gives finite gradients for every block', async () => {
+    const spec = parseModelSpec(deep(4));
+    const backend = await createTfjsBackend();
+    try {
+      const model = await backend.createModel(spec, initParams(spec, { seed: 0 }));
+      const r = await model.computeGradients(batch, 'mse');
+      expect(Number.isFinite(r.loss)).toBe(true);
+      expect(r.blockOutputGradNorms).toHaveLength(1024);
+      expect(r.blockOutputGradNorms!.every(Number.isFinite)).toBe(true);
+      await model.dispose();
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  // tf.valueAndGrads(f)(xs) calls f(...xs): with the 131,076 weights of 1024 x 64 layers (allowed by maxLayers) it
+  // threw "Maximum call stack size exceeded" (and left the wasm engine unusable); the models' helper does not spread
+  it('takes gradients with respect to 150,000 tensors (tf.valueAndGrads overflows the stack there)', async () => {
+    const backend = await createTfjsBackend({ backend: 'cpu' }); // on wasm, AddN over 150,000 inputs fails: memory access out of bounds
+    try {
+      tf.tidy(() => {
+        const xs = Array.from({ length: 150_000 }, () => tf.scalar(1));
+        const { value, grads } = valueAndGrads(() => tf.addN(xs), xs);
+        expect(value.dataSync()[0]).toBe(150_000);
+        expect(grads).toHaveLength(150_000);
+      });
+    } finally {
+      await backend.dispose();
+    }
+  });
+});
