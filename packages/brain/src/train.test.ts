@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { initParams, GradscopeError, NonFiniteLossError, parseSpec, parseTrainingConfig, tensor, type Batch, type ParamSet } from '@gradscope/core';
+import { initParams, parseSpec, parseTrainingConfig, tensor, type Batch, type ParamSet } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { addingBatch } from './__fixtures__/local.js';
 import { createBrainBackend } from './backend.js';
@@ -71,16 +71,5 @@ describe('training', () => {
     const stats = report!.params['gru.weight_hh_l0']!;
     expect(stats.gradNorm).toBeCloseTo(Math.hypot(...probe.grads['gru.weight_hh_l0']!.data), 6);
     expect(stats.updateRatio).toBeGreaterThan(0);
-  });
-
-  it('needs configureTraining before trainStep, and stops on a non-finite loss keeping the weights', async () => {
-    const model = await createBrainBackend().createModel(spec, initParams(spec, { seed: 5 }));
-    await expect(model.trainStep(batches[0]!)).rejects.toThrow(/configureTraining/);
-    await expect(model.trainStep(batches[0]!)).rejects.toBeInstanceOf(GradscopeError);
-    model.configureTraining({ loss: 'mse', optimizer: { type: 'sgd', lr: 0.1, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }, schedule: { type: 'constant' } });
-    const before = await model.getParams();
-    const bad: Batch = { input: batches[0]!.input, target: { shape: [4, 1], data: Float32Array.of(NaN, 0, 0, 0) } };
-    await expect(model.trainStep(bad)).rejects.toBeInstanceOf(NonFiniteLossError);
-    expect(await model.getParams()).toEqual(before);
   });
 });

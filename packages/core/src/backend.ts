@@ -4,6 +4,7 @@ import type { ParamSet } from './params.js';
 import type { GradientReport, GradientResult } from './report.js';
 import type { BatchNormMode } from './conv-spec.js';
 import type { Activation, CellType, ModelSpec, ResidualVariant } from './spec.js';
+import type { NonFinite } from './step.js';
 import type { Tensor } from './tensor.js';
 import type { ClipMode, LossName, OptimizerName, ScheduleName, TrainingConfig } from './training.js';
 
@@ -69,6 +70,11 @@ export interface StepResult {
   readonly lr: number;
   readonly gradNorm: number;
   readonly clipCoef: number;
+  /**
+   * Set when the step was refused because its loss, a gradient or an updated weight (as float32) was not finite:
+   * weights and optimizer state are those from before the call, and `step` is the step that was attempted.
+   */
+  readonly nonFinite?: NonFinite;
   readonly report?: GradientReport;
 }
 
@@ -83,7 +89,7 @@ export interface Model {
   computeGradients(batch: Batch, loss: LossName): Promise<GradientResult>;
   /** Sets loss, optimizer, schedule and clipping; resets the optimizer state and the step count. */
   configureTraining(config: TrainingConfig): void;
-  /** One optimizer step on the batch (after `configureTraining`). */
+  /** One optimizer step on the batch (after `configureTraining`); never throws for non-finite values (see `nonFinite`). */
   trainStep(batch: Batch, options?: StepOptions): Promise<StepResult>;
   getParams(): Promise<ParamSet>;
   /** Replaces the weights; validated against the spec (`ParamError` lists every problem). */

@@ -1,3 +1,5 @@
+import type { NonFinite } from './step.js';
+
 /** Base class of every error gradscope throws on purpose: `code` is stable, `message` names the place. */
 export class GradscopeError extends Error {
   readonly code: string;
@@ -82,12 +84,16 @@ export class DisposedError extends GradscopeError {
   }
 }
 
-/** Training produced a non-finite loss; the last good parameters are kept on the error. */
+/** `train()` stopped because a step was refused as non-finite (`StepResult.nonFinite`); the model kept the weights before it. */
 export class NonFiniteLossError extends GradscopeError {
   readonly step: number;
-  constructor(step: number, loss: number) {
-    super('NON_FINITE_LOSS', `loss became ${loss} at step ${step}; training stopped and the last good weights were kept`);
+  /** What was not finite: the loss, a gradient, or an updated weight. */
+  readonly what: NonFinite;
+  constructor(step: number, loss: number, what: NonFinite = 'loss') {
+    const cause = what === 'loss' ? `loss became ${loss}` : what === 'gradients' ? `gradients became non-finite (loss ${loss})` : 'the update would make a weight non-finite in float32';
+    super('NON_FINITE_LOSS', `${cause} at step ${step}; the step was refused, training stopped and the last good weights were kept`);
     this.step = step;
+    this.what = what;
   }
 }
 

@@ -14,6 +14,7 @@ export * from './step.js';
 export * from './shapes.js';
 export * from './report.js';
 export * from './backend.js';
+export * from './host-model.js';
 export * from './checkpoint.js';
 export * from './random.js';
 export * from './init.js';

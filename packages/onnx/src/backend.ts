@@ -1,7 +1,6 @@
 import * as ort from 'onnxruntime-web';
 import {
   activations,
-  applyTrainingStep,
   assertSpecSupported,
   BACKEND_SPECIFICATION_VERSION,
   cellTypes,
@@ -15,10 +14,8 @@ import {
   optimizerNames,
   paramShapes,
   scheduleNames,
-  TrainingNotConfiguredError,
   type Backend,
   type Batch,
-  type GradientReport,
   type GradientResult,
   type LossName,
   type Model,
@@ -68,11 +65,11 @@ class OnnxModel extends OnnxModelBase<NetworkSpec> implements Model {
 
   /** Compiles (once per purpose, loss and batch shape) and runs the graph. */
   private async run(purpose: Purpose, loss: LossName | undefined, batch: number, steps: number, extra: Feeds): Promise<Fetched> {
-    this.alive();
+    this.assertLive();
     const key = `${purpose}:${loss ?? '-'}:${batch}:${steps}`;
     const build = (): Uint8Array => compileModel(this.spec, { purpose, batch, steps, ...(loss ? { loss } : {}) }).model;
     const session = await this.sessions.get(key, build, this.sessionOptions);
-    this.alive();
+    this.assertLive();
     // Each session's outputs are exactly what its purpose fetches.
     return session.run({ ...paramFeeds(this.params, this.spec), ...extra });
   }
@@ -87,7 +84,7 @@ class OnnxModel extends OnnxModelBase<NetworkSpec> implements Model {
   }
 
   async forward(input: Tensor): Promise<Tensor> {
-    this.alive();
+    this.assertLive();
     const dims = checkInput(this.spec, input);
     return this.serial(async () => {
       const out = await this.run('forward', undefined, dims.batch, dims.steps, { [names.input]: { dims: input.shape, data: input.data } });
@@ -97,7 +94,7 @@ class OnnxModel extends OnnxModelBase<NetworkSpec> implements Model {
   }
 
   async computeGradients(batch: Batch, loss: LossName): Promise<GradientResult> {
-    this.alive();
+    this.assertLive();
     assertTrainingLoss(loss);
     const dims = checkBatch(this.spec, batch, loss);
     const feeds = this.batchFeeds(batch, loss);
@@ -128,9 +125,8 @@ class OnnxModel extends OnnxModelBase<NetworkSpec> implements Model {
   }
 
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
-    this.alive();
-    const config = this.config;
-    if (!config) throw new TrainingNotConfiguredError('onnx', 'trainStep');
+    this.assertLive();
+    const config = this.configured();
     const dims = checkBatch(this.spec, batch, config.loss);
     const feeds = this.batchFeeds(batch, config.loss);
     const withReport = options.report === true;
@@ -140,12 +136,7 @@ class OnnxModel extends OnnxModelBase<NetworkSpec> implements Model {
       for (const name of Object.keys(this.params)) grads[name] = out[names.grad(name)]!.data;
       const loss = out[names.loss]!.data[0]!;
       // The optimizer runs in TypeScript on the fetched gradients, with core's exact torch.optim equations.
-      const applied = applyTrainingStep(config, this.state, this.params, grads, withReport);
-      const step = this.state.step;
-      const result: StepResult = { step, loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
-      if (!withReport) return result;
-      const report: GradientReport = { ...result, params: applied.params ?? {}, ...this.norms(out, dims.steps) };
-      return { ...result, report };
+      return this.applyStep(loss, this.params, grads, withReport, withReport ? this.norms(out, dims.steps) : undefined);
     });
   }
 }

@@ -1,5 +1,4 @@
 import {
-  applyTrainingStep,
   BatchNormState,
   checkBatchesTracked,
   checkConvInput,
@@ -8,11 +7,9 @@ import {
   NotSupportedError,
   paramShapes,
   ShapeError,
-  TrainingNotConfiguredError,
   type Batch,
   type BatchNormMode,
   type ConvResidualSpec,
-  type GradientReport,
   type GradientResult,
   type LossName,
   type Model,
@@ -40,7 +37,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
 
   /** Like PyTorch's `module.train()` / `module.eval()`. */
   setBatchNormMode(mode: BatchNormMode): void {
-    this.alive();
+    this.assertLive();
     this.batchNorm.setMode(mode);
   }
 
@@ -59,7 +56,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
   }
 
   override async setTrainingState(state: TrainingState): Promise<void> {
-    this.alive();
+    this.assertLive();
     const tracked = checkBatchesTracked(state);
     await super.setTrainingState(state);
     this.batchNorm.restore(tracked);
@@ -67,12 +64,12 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
 
   /** Compiles (once per purpose, loss, batch size and BatchNorm mode) and runs the graph. */
   private async run(purpose: Purpose, loss: LossName | undefined, batch: number, extra: Feeds): Promise<Fetched> {
-    this.alive();
+    this.assertLive();
     // Without BatchNorm both modes compute the same graph.
     const mode = this.spec.norm === 'batch' ? this.batchNorm.mode : 'eval';
     const build = (): Uint8Array => compileConvModel(this.spec, { purpose, batch, mode, ...(loss ? { loss } : {}) }).model;
     const session = await this.sessions.get(`${purpose}:${loss ?? '-'}:${batch}:${mode}`, build, this.sessionOptions);
-    this.alive();
+    this.assertLive();
     const feeds: Feeds = { ...extra };
     for (const { name, shape } of paramShapes(this.spec)) feeds[name] = { dims: shape, data: this.params[name]! };
     return session.run(feeds);
@@ -91,7 +88,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
   }
 
   async forward(input: Tensor): Promise<Tensor> {
-    this.alive();
+    this.assertLive();
     const n = checkConvInput(this.spec, input);
     return this.serial(async () => {
       const y = (await this.run('forward', undefined, n, { [names.input]: { dims: input.shape, data: input.data } }))[names.output]!;
@@ -100,7 +97,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
   }
 
   async computeGradients(batch: Batch, loss: LossName): Promise<GradientResult> {
-    this.alive();
+    this.assertLive();
     const { n, feeds } = this.batchFeeds(batch, loss);
     return this.serial(async () => {
       const out = await this.run('report', loss, n, feeds);
@@ -121,9 +118,8 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
   }
 
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
-    this.alive();
-    const config = this.config;
-    if (!config) throw new TrainingNotConfiguredError('onnx', 'trainStep');
+    this.assertLive();
+    const config = this.configured();
     const { n, feeds } = this.batchFeeds(batch, config.loss);
     const withReport = options.report === true;
     return this.serial(async () => {
@@ -139,11 +135,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
         grads[name] = out[names.grad(name)]!.data;
       }
       this.batchNorm.countStep();
-      const applied = applyTrainingStep(config, this.state, trainable, grads, withReport);
-      const result: StepResult = { step: this.state.step, loss: out[names.loss]!.data[0]!, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
-      if (!withReport) return result;
-      const report: GradientReport = { ...result, params: applied.params ?? {}, ...this.norms(out) };
-      return { ...result, report };
+      return this.applyStep(out[names.loss]!.data[0]!, trainable, grads, withReport, withReport ? this.norms(out) : undefined);
     });
   }
 }

@@ -89,11 +89,11 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
 
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     await this.ready();
-    const training = this.configured();
-    this.checkBatch(batch, training.config.loss);
+    const config = this.configured();
+    this.checkBatch(batch, config.loss);
     const monitor = options.report === true;
-    const pass = await this.pass(batch, training.config.loss, monitor, false, this.batchNorm.updatesRunningStats);
-    return this.applyStep(training, pass.loss, pass.grads, monitor, monitor ? { blockOutputGradNorms: pass.blockOutputGradNorms!, deadUnitFractions: pass.deadUnitFractions! } : undefined);
+    const pass = await this.pass(batch, config.loss, monitor, false, this.batchNorm.updatesRunningStats);
+    return this.trainOnHost(pass.loss, pass.grads, monitor, monitor ? { blockOutputGradNorms: pass.blockOutputGradNorms!, deadUnitFractions: pass.deadUnitFractions! } : undefined);
   }
 
   /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */

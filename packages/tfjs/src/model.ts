@@ -52,11 +52,11 @@ export class TfjsModel extends TfjsModelBase<NetworkSpec> {
 
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     await this.ready();
-    const training = this.configured();
-    this.checkBatch(batch, training.config.loss);
+    const config = this.configured();
+    this.checkBatch(batch, config.loss);
     const monitor = options.report === true;
-    const pass = await this.pass(batch, training.config.loss, monitor, false);
-    return this.applyStep(training, pass.loss, pass.grads, monitor, pass.norms);
+    const pass = await this.pass(batch, config.loss, monitor, false);
+    return this.trainOnHost(pass.loss, pass.grads, monitor, pass.norms);
   }
 
   private checkBatch(batch: Batch, loss: LossName): void {

@@ -1,5 +1,4 @@
 import {
-  applyTrainingStep,
   BatchNormState,
   checkBatchesTracked,
   checkConvInput,
@@ -12,7 +11,6 @@ import {
   type Batch,
   type BatchNormMode,
   type ConvResidualSpec,
-  type GradientReport,
   type GradientResult,
   type LossName,
   type ParamSet,
@@ -58,7 +56,7 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
 
   /** Like `module.train()` / `module.eval()` in PyTorch. */
   setBatchNormMode(mode: BatchNormMode): void {
-    this.guard();
+    this.assertLive();
     this.batchNorm.setMode(mode);
   }
 
@@ -76,7 +74,7 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
   }
 
   async forward64(input: AnyTensor, probes?: ConvProbes): Promise<Tensor64> {
-    this.guard();
+    this.assertLive();
     const tape = this.run(input, probes);
     return { shape: [input.shape[0]!, this.spec.outputSize], data: tape.output };
   }
@@ -89,21 +87,21 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
   }
 
   async computeGradients64(batch: AnyBatch, loss: LossName): Promise<ConvGradientResult64> {
-    this.guard();
+    this.assertLive();
     return this.gradients(batch, loss).result;
   }
 
   /** The loss of a batch in float64, with optional probes (what finite-difference tests differentiate). */
   loss64(batch: AnyBatch, loss: LossName, probes?: ConvProbes): number {
-    this.guard();
+    this.assertLive();
     const n = checkConvInput(this.spec, batch.input);
     checkTarget(this.spec, batch.target, n, loss);
     return computeLoss(loss, this.run(batch.input, probes).output, batch.target.data, n).loss;
   }
 
   async trainStep(batch: AnyBatch, options?: StepOptions): Promise<StepResult> {
-    this.guard();
-    const config = this.configured('trainStep');
+    this.assertLive();
+    const config = this.configured();
     const { result, tape } = this.gradients(batch, config.loss);
     if (this.batchNorm.updatesRunningStats) updateConvRunningStats(this.spec, this.params, tape);
     this.batchNorm.countStep();
@@ -114,11 +112,7 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
       grads[name] = result.grads[name]!.data;
     }
     const withReport = options?.report ?? false;
-    const applied = applyTrainingStep(config, this.state, trainable, grads, withReport);
-    const base = { step: this.state.step, loss: result.loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
-    if (!withReport) return base;
-    const report: GradientReport = { ...base, params: applied.params ?? {}, blockOutputGradNorms: result.blockOutputGradNorms, deadUnitFractions: result.deadUnitFractions };
-    return { ...base, report };
+    return this.applyStep(result.loss, trainable, grads, withReport, { blockOutputGradNorms: result.blockOutputGradNorms, deadUnitFractions: result.deadUnitFractions });
   }
 
   /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */

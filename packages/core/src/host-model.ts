@@ -1,0 +1,92 @@
+import { assertTrainingSupported, type Backend, type Batch, type Model, type StepOptions, type StepResult, type TrainingState } from './backend.js';
+import { DisposedError, TrainingNotConfiguredError } from './errors.js';
+import { createOptimizerState, restoreOptimizerState, trainingStateOf, type OptimizerState } from './optim.js';
+import type { ParamSet } from './params.js';
+import type { ArchitectureNorms, GradientResult } from './report.js';
+import type { ModelSpec } from './spec.js';
+import { applyTrainingStep } from './step.js';
+import type { NumericArray, Tensor } from './tensor.js';
+import { parseTrainingConfig, type LossName, type TrainingConfig } from './training.js';
+
+/**
+ * The part of `Model` that is the same on every backend whose runtime computes gradients and whose optimizer runs
+ * on the host: the parsed training config, the optimizer state, the training step with its one non-finite rule,
+ * and the lifecycle (dispose twice is harmless; any other call afterwards is a `DisposedError`).
+ * Subclasses add forward, gradients and parameters; they call `assertLive()` first and `applyStep` to update.
+ */
+export abstract class HostTrainedModel<S extends ModelSpec> implements Model {
+  readonly spec: S;
+  protected config: TrainingConfig | undefined;
+  protected optimizer: OptimizerState = createOptimizerState();
+  /** The float type restored optimizer buffers get (a float64 host keeps float64 buffers). */
+  protected readonly slotType: Float32ArrayConstructor | Float64ArrayConstructor = Float32Array;
+  private disposed = false;
+
+  constructor(
+    protected readonly owner: Pick<Backend, 'name' | 'supports'>,
+    spec: S,
+  ) {
+    this.spec = spec;
+  }
+
+  get backend(): string {
+    return this.owner.name;
+  }
+
+  abstract forward(input: Tensor): Promise<Tensor>;
+  abstract computeGradients(batch: Batch, loss: LossName): Promise<GradientResult>;
+  abstract trainStep(batch: Batch, options?: StepOptions): Promise<StepResult>;
+  abstract getParams(): Promise<ParamSet>;
+  abstract setParams(params: ParamSet): Promise<void>;
+  /** Frees the runtime's resources; called once, by the first `dispose()`. */
+  protected abstract release(): void | Promise<void>;
+
+  /** Parses the config (a `SpecError` naming the path, never a raw TypeError) and checks it against `supports`. */
+  configureTraining(config: TrainingConfig): void {
+    this.assertLive();
+    const parsed = parseTrainingConfig(config);
+    assertTrainingSupported(this.owner, parsed);
+    this.config = parsed;
+    this.optimizer = createOptimizerState();
+  }
+
+  async getTrainingState(): Promise<TrainingState> {
+    this.assertLive();
+    return trainingStateOf(this.optimizer);
+  }
+
+  /** Checks every buffer against the spec (`ParamError` naming each misfit) before anything changes. */
+  async setTrainingState(state: TrainingState): Promise<void> {
+    this.assertLive();
+    this.optimizer = restoreOptimizerState(this.spec, state, this.slotType);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.config = undefined;
+    await this.release();
+  }
+
+  protected assertLive(): void {
+    if (this.disposed) throw new DisposedError(`${this.owner.name} model`);
+  }
+
+  /** The training config, or `TrainingNotConfiguredError` naming the call. */
+  protected configured(call = 'trainStep'): TrainingConfig {
+    if (!this.config) throw new TrainingNotConfiguredError(this.owner.name, call);
+    return this.config;
+  }
+
+  /**
+   * Core's training step on host arrays (updated in place) and the `StepResult`. A refused step (non-finite loss,
+   * gradients or new weights) leaves weights and optimizer state untouched and reports why in `nonFinite`.
+   */
+  protected applyStep(loss: number, params: Record<string, NumericArray>, grads: Record<string, NumericArray>, withReport: boolean, norms?: ArchitectureNorms): StepResult {
+    const applied = applyTrainingStep(this.configured(), this.optimizer, params, grads, withReport, loss);
+    const base = { step: applied.nonFinite ? this.optimizer.step + 1 : this.optimizer.step, loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
+    const result: StepResult = applied.nonFinite ? { ...base, nonFinite: applied.nonFinite } : base;
+    if (!withReport) return result;
+    return { ...result, report: { ...base, params: applied.params ?? {}, ...norms } };
+  }
+}
