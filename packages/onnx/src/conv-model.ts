@@ -20,11 +20,11 @@ import {
   type TrainingState,
 } from '@gradscope/core';
 import { compileConvModel, runningStatOutput } from './conv.js';
-import { convDeadUnitFractions, DEAD_UNIT_COUNTS } from './dead-units.js';
+import { convDeadUnitFractions, DEAD_UNIT_COUNTS } from './conv-dead-units.js';
 import { OnnxModelBase } from './model-base.js';
 import type { Feeds, Fetched } from './session.js';
-import { oneHot } from './targets.js';
-import { names, type Purpose } from './train.js';
+import { names, type Purpose } from './compile.js';
+import { targetFeed } from './loss.js';
 
 /**
  * A convolutional residual net (`variant: "conv"`) on onnxruntime-web. Like a fresh torch module it starts in
@@ -83,8 +83,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
     const t = batch.target;
     const ok = t.shape.length === want.length && t.shape.every((d, i) => d === want[i]) && t.data.length === want.reduce((a, b) => a * b, 1);
     if (!ok) throw new ShapeError(`target: ${loss} expects shape ${formatShape(want)}, got ${formatShape(t.shape)}`);
-    const target = loss === 'mse' ? t.data : oneHot(t, classes);
-    return { n, feeds: { [names.input]: { dims: batch.input.shape, data: batch.input.data }, [names.target]: { dims: [n, classes], data: target } } };
+    return { n, feeds: { [names.input]: { dims: batch.input.shape, data: batch.input.data }, [names.target]: targetFeed(loss, t, classes) } };
   }
 
   async forward(input: Tensor): Promise<Tensor> {

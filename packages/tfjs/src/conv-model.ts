@@ -3,6 +3,7 @@ import {
   BatchNormState,
   ShapeError,
   checkBatchesTracked,
+  checkLabels,
   checkConvInput,
   convLayout,
   formatShape,
@@ -21,7 +22,7 @@ import {
 import { BN_MOMENTUM, blockOutputShapes, checkBatchNormSizes, convForward, type BatchStats } from './conv.js';
 import { TFJS_BACKEND_NAME, type TfjsDevice } from './device.js';
 import { TfjsModelBase, torchLayout } from './model-base.js';
-import { checkLabels, lossTensor } from './train.js';
+import { lossTensor } from './loss.js';
 
 interface ConvPass {
   readonly loss: number;
@@ -123,7 +124,7 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
     const t = batch.target;
     const ok = t.shape.length === want.length && t.shape.every((d, i) => d === want[i]) && t.data.length === want.reduce((a, b) => a * b, 1);
     if (!ok) throw new ShapeError(`target: ${loss} expects shape ${formatShape(want)}, got ${formatShape(t.shape)}`);
-    checkLabels(loss, t, this.spec.outputSize);
+    if (loss === 'crossEntropy') checkLabels(t.data, this.spec.outputSize);
     checkBatchNormSizes(this.spec, n, this.batchNorm.mode);
     return n;
   }

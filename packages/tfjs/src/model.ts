@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   checkBatch,
+  checkLabels,
   checkInput,
   l2Norm,
   type ArchitectureNorms,
@@ -18,7 +19,7 @@ import { TfjsModelBase } from './model-base.js';
 import { toTfjsLayout, toTorchLayout } from './params.js';
 import { recurrentForward, recurrentProbeCount, recurrentProbeGrid } from './recurrent.js';
 import { deadUnitFractions, residualForward } from './residual.js';
-import { checkLabels, lossTensor } from './train.js';
+import { lossTensor } from './loss.js';
 
 /** What one forward + backward pass brings back to the host. Gradients are in tfjs layout, in `state_dict` order. */
 interface PassResult {
@@ -61,7 +62,7 @@ export class TfjsModel extends TfjsModelBase<NetworkSpec> {
 
   private checkBatch(batch: Batch, loss: LossName): void {
     checkBatch(this.spec, batch, loss);
-    checkLabels(loss, batch.target, this.spec.outputSize);
+    if (loss === 'crossEntropy') checkLabels(batch.target.data, this.spec.outputSize);
   }
 
   private run(x: tf.Tensor): { output: tf.Tensor } {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { initParams, parseSpec, parseTrainingConfig, TrainingNotConfiguredError, type ParamSet, type Tensor } from '@gradscope/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './backend.js';
-import { compileModel } from './train.js';
+import { compileModel } from './compile.js';
 import { relErr, seededRandom, uniform } from './test-helpers.js';
 
 interface JsonTensor {
