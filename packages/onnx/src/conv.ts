@@ -1,4 +1,4 @@
-import { convLayout, paramShapes, ShapeError, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
+import { convLayout, paramShapes, ShapeError, zeroPadChannels, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
 import { appendBackward } from './autodiff.js';
 import { batchNormTraining } from './conv-batchnorm.js';
 import { DEAD_UNIT_COUNTS, deadUnitCounts } from './conv-dead-units.js';
@@ -71,7 +71,8 @@ export function convForward(g: Graph, spec: ConvResidualSpec, x: string, p: Para
  */
 function zeroPadShortcut(g: Graph, x: string, inC: number, outC: number, stride: number): string {
   const eye = new Float32Array(outC * inC);
-  for (let c = 0; c < inC; c++) eye[c * inC + c] = 1;
+  const { before } = zeroPadChannels(inC, outC);
+  for (let c = 0; c < inC; c++) eye[(c + before) * inC + c] = 1;
   const weight = g.constFloat(eye, [outC, inC, 1, 1]);
   return g.op1('Conv', [x, weight], { kernel_shape: [1, 1], strides: [stride, stride], pads: [0, 0, 0, 0] });
 }
