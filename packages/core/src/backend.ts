@@ -1,11 +1,10 @@
-import { NotSupportedError } from './errors.js';
-import type { OptimizerState } from './optim.js';
+import { NotSupportedError, type NonFinite } from './errors.js';
 import type { ParamSet } from './params.js';
 import type { GradientReport, GradientResult } from './report.js';
 import type { BatchNormMode } from './conv-spec.js';
 import type { Activation, CellType, ModelSpec, ResidualVariant } from './spec.js';
-import type { NonFinite } from './step.js';
 import type { Tensor } from './tensor.js';
+import type { TrainingState } from './training-state.js';
 import type { ClipMode, LossName, OptimizerName, ScheduleName, TrainingConfig } from './training.js';
 
 /** The one live version of the backend contract. Adapters state the version they implement. */
@@ -44,18 +43,6 @@ export interface Batch {
   readonly input: Tensor;
   /** `[batch, outputSize]` for mse; `[batch]` integer class labels for crossEntropy. */
   readonly target: Tensor;
-}
-
-/** Optimizer position: restoring it (with the params) makes resumed training identical to uninterrupted training. */
-export interface TrainingState {
-  /** Optimizer steps taken; also the learning-rate schedule's position. */
-  readonly step: number;
-  readonly optimizer: OptimizerState;
-  /**
-   * Conv specs with BatchNorm: PyTorch's `num_batches_tracked`, the training-mode steps taken (one count shared by
-   * every BatchNorm layer). Absent for specs without BatchNorm; restoring a state without it leaves the count as is.
-   */
-  readonly batchesTracked?: number;
 }
 
 export interface StepOptions {

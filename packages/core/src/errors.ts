@@ -1,5 +1,3 @@
-import type { NonFinite } from './step.js';
-
 /** Base class of every error gradscope throws on purpose: `code` is stable, `message` names the place. */
 export class GradscopeError extends Error {
   readonly code: string;
@@ -83,6 +81,12 @@ export class DisposedError extends GradscopeError {
     super('DISPOSED', `${what} was used after dispose()`);
   }
 }
+
+/**
+ * Why a training step was refused: the loss or a gradient was not finite, or the update would have given a weight that
+ * is not a finite float32 (float64 hosts included, so every backend refuses the same steps).
+ */
+export type NonFinite = 'loss' | 'gradients' | 'weights';
 
 /** `train()` stopped because a step was refused as non-finite (`StepResult.nonFinite`); the model kept the weights before it. */
 export class NonFiniteLossError extends GradscopeError {

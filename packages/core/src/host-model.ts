@@ -1,11 +1,12 @@
-import { assertTrainingSupported, type Backend, type Batch, type Model, type StepOptions, type StepResult, type TrainingState } from './backend.js';
+import { assertTrainingSupported, type Backend, type Batch, type Model, type StepOptions, type StepResult } from './backend.js';
 import { DisposedError, TrainingNotConfiguredError } from './errors.js';
-import { createOptimizerState, restoreOptimizerState, trainingStateOf, type OptimizerState } from './optim.js';
+import { createOptimizerState, type OptimizerState } from './optim.js';
 import type { ParamSet } from './params.js';
 import type { ArchitectureNorms, GradientResult } from './report.js';
 import type { ModelSpec } from './spec.js';
 import { applyTrainingStep } from './step.js';
 import type { NumericArray, Tensor } from './tensor.js';
+import { restoreOptimizerState, trainingStateOf, type TrainingState } from './training-state.js';
 import { parseTrainingConfig, type LossName, type TrainingConfig } from './training.js';
 
 /**

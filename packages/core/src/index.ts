@@ -10,6 +10,7 @@ export * from './loss.js';
 export * from './schedule.js';
 export * from './clip.js';
 export * from './optim.js';
+export * from './training-state.js';
 export * from './step.js';
 export * from './shapes.js';
 export * from './report.js';

@@ -1,15 +1,10 @@
 import { clipGradients, globalNorm } from './clip.js';
+import type { NonFinite } from './errors.js';
 import { applyOptimizer, cloneOptimizerState, type OptimizerState, type UpdateSquares } from './optim.js';
 import type { ParamStats } from './report.js';
 import { learningRateAt } from './schedule.js';
 import { l2Norm, type NumericArray } from './tensor.js';
 import type { TrainingConfig } from './training.js';
-
-/**
- * Why a step was refused: the loss or a gradient was not finite, or the update would have given a weight that is
- * not a finite float32 (float64 hosts included, so every backend refuses the same steps).
- */
-export type NonFinite = 'loss' | 'gradients' | 'weights';
 
 export interface AppliedStep {
   readonly lr: number;

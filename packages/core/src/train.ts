@@ -1,4 +1,5 @@
-import type { Model, TrainingState } from './backend.js';
+import type { Model } from './backend.js';
+import type { TrainingState } from './training-state.js';
 import type { Checkpoint } from './checkpoint.js';
 import { NonFiniteLossError, SpecError, type Issue } from './errors.js';
 import type { GradientMonitor } from './monitor/monitor.js';

@@ -1,7 +1,8 @@
 // A small, honest Model for testing train(): a two-layer linear network (residual spec, depth 0, activation
 // `linear`: y = head(stem(x))) with exact hand-written gradients, trained through core's applyTrainingStep.
 // Core cannot depend on testkit's reference backend (that would be a cycle), so this stands in for a backend.
-import type { Batch, Model, StepOptions, StepResult, TrainingState } from '../backend.js';
+import type { Batch, Model, StepOptions, StepResult } from '../backend.js';
+import type { TrainingState } from '../training-state.js';
 import { DisposedError, NotSupportedError } from '../errors.js';
 import { computeLoss } from '../loss.js';
 import { cloneOptimizerState, createOptimizerState, type OptimizerState } from '../optim.js';
