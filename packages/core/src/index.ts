@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './tensor.js';
 export * from './spec.js';
+export * from './network-plan.js';
 export * from './conv-spec.js';
 export * from './conv-params.js';
 export * from './batchnorm-state.js';
