@@ -6,7 +6,9 @@ import type { ArchitectureNorms, GradientResult } from './report.js';
 import type { ModelSpec } from './spec.js';
 import { applyTrainingStep } from './step.js';
 import type { NumericArray, Tensor } from './tensor.js';
-import { restoreOptimizerState, trainingStateOf, type TrainingState } from './training-state.js';
+import { BatchNormState } from './batchnorm-state.js';
+import type { BatchNormMode, ConvResidualSpec } from './conv-spec.js';
+import { checkBatchesTracked, restoreOptimizerState, trainingStateOf, type TrainingState } from './training-state.js';
 import { parseTrainingConfig, type LossName, type TrainingConfig } from './training.js';
 
 /**
@@ -90,4 +92,57 @@ export abstract class HostTrainedModel<S extends ModelSpec> implements Model {
     if (!withReport) return result;
     return { ...result, report: { ...base, params: applied.params ?? {}, ...norms } };
   }
+}
+
+/** A constructor of a (possibly abstract) host-trained conv model class; a mixin's base takes any arguments. */
+type ConvModelClass = abstract new (...args: any[]) => HostTrainedModel<ConvResidualSpec>;
+
+/** What `withBatchNorm` adds to a conv model. */
+export interface BatchNormMembers {
+  /** The mode and `num_batches_tracked`; the model's forward and training step read and count it. */
+  readonly batchNorm: BatchNormState;
+  setBatchNormMode(mode: BatchNormMode): void;
+  getBatchNormMode(): BatchNormMode;
+  readonly batchesTracked: number;
+}
+
+/**
+ * Adds PyTorch's BatchNorm bookkeeping to a host-trained conv model class, written once for every backend: the mode
+ * (`module.train()` at first, `module.eval()`), `num_batches_tracked` (`batchesTracked`), and the training state
+ * that carries it. Subclasses read `this.batchNorm.mode` in their forward and call `this.batchNorm.countStep()` after
+ * each training step. (The return type names the added members: declaration files cannot spell a mixin class that
+ * inherits protected members.)
+ */
+export function withBatchNorm<B extends ConvModelClass>(Base: B): B & (abstract new (...args: any[]) => BatchNormMembers) {
+  abstract class WithBatchNorm extends Base {
+    readonly batchNorm = new BatchNormState(this.spec, this.owner.name);
+
+    /** Like PyTorch's `module.train()` / `module.eval()`. */
+    setBatchNormMode(mode: BatchNormMode): void {
+      this.assertLive();
+      this.batchNorm.setMode(mode);
+    }
+
+    getBatchNormMode(): BatchNormMode {
+      return this.batchNorm.mode;
+    }
+
+    /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
+    get batchesTracked(): number {
+      return this.batchNorm.batchesTracked;
+    }
+
+    /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
+    override async getTrainingState(): Promise<TrainingState> {
+      return this.batchNorm.addTo(await super.getTrainingState());
+    }
+
+    override async setTrainingState(state: TrainingState): Promise<void> {
+      this.assertLive();
+      const tracked = checkBatchesTracked(state);
+      await super.setTrainingState(state);
+      this.batchNorm.restore(tracked);
+    }
+  }
+  return WithBatchNorm;
 }

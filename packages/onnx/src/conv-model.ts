@@ -1,14 +1,12 @@
 import {
-  BatchNormState,
-  checkBatchesTracked,
   checkConvInput,
   formatShape,
   lossNames,
   NotSupportedError,
   paramShapes,
   ShapeError,
+  withBatchNorm,
   type Batch,
-  type BatchNormMode,
   type ConvResidualSpec,
   type GradientResult,
   type LossName,
@@ -17,7 +15,6 @@ import {
   type StepOptions,
   type StepResult,
   type Tensor,
-  type TrainingState,
 } from '@gradscope/core';
 import { compileConvModel, runningStatOutput } from './conv.js';
 import { convDeadUnitFractions, DEAD_UNIT_COUNTS } from './conv-dead-units.js';
@@ -32,36 +29,7 @@ import { targetFeed } from './loss.js';
  * mode moves the running statistics (PyTorch's momentum 0.1, unbiased variance); `forward` and `computeGradients`
  * never change the model. Gradients and optimizer updates cover the trainable tensors only.
  */
-export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Model {
-  private readonly batchNorm = new BatchNormState(this.spec, 'onnx');
-
-  /** Like PyTorch's `module.train()` / `module.eval()`. */
-  setBatchNormMode(mode: BatchNormMode): void {
-    this.assertLive();
-    this.batchNorm.setMode(mode);
-  }
-
-  getBatchNormMode(): BatchNormMode {
-    return this.batchNorm.mode;
-  }
-
-  /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
-  get batchesTracked(): number {
-    return this.batchNorm.batchesTracked;
-  }
-
-  /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
-  override async getTrainingState(): Promise<TrainingState> {
-    return this.batchNorm.addTo(await super.getTrainingState());
-  }
-
-  override async setTrainingState(state: TrainingState): Promise<void> {
-    this.assertLive();
-    const tracked = checkBatchesTracked(state);
-    await super.setTrainingState(state);
-    this.batchNorm.restore(tracked);
-  }
-
+export class OnnxConvModel extends withBatchNorm(OnnxModelBase<ConvResidualSpec>) implements Model {
   /** Compiles (once per purpose, loss, batch size and BatchNorm mode) and runs the graph. */
   private async run(purpose: Purpose, loss: LossName | undefined, batch: number, extra: Feeds): Promise<Fetched> {
     this.assertLive();

@@ -1,6 +1,4 @@
 import {
-  BatchNormState,
-  checkBatchesTracked,
   checkConvInput,
   computeLoss,
   formatShape,
@@ -8,8 +6,8 @@ import {
   NotSupportedError,
   paramShapes,
   ShapeError,
+  withBatchNorm,
   type Batch,
-  type BatchNormMode,
   type ConvResidualSpec,
   type GradientResult,
   type LossName,
@@ -17,7 +15,6 @@ import {
   type StepOptions,
   type StepResult,
   type Tensor,
-  type TrainingState,
 } from '@gradscope/core';
 import { convBackward, convDeadUnitFractions, convForward, updateConvRunningStats, type ConvProbes, type ConvTape } from './conv-net.js';
 import { ReferenceModelBase } from './model-base.js';
@@ -51,24 +48,7 @@ function checkTarget(spec: ConvResidualSpec, target: AnyTensor, batch: number, l
  * unbiased variance) and `batchesTracked`; `forward` and `computeGradients` never change the model. Gradients and
  * optimizer updates cover the trainable tensors only, never `running_mean` / `running_var`.
  */
-export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
-  private readonly batchNorm = new BatchNormState(this.spec, this.owner.name);
-
-  /** Like `module.train()` / `module.eval()` in PyTorch. */
-  setBatchNormMode(mode: BatchNormMode): void {
-    this.assertLive();
-    this.batchNorm.setMode(mode);
-  }
-
-  getBatchNormMode(): BatchNormMode {
-    return this.batchNorm.mode;
-  }
-
-  /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
-  get batchesTracked(): number {
-    return this.batchNorm.batchesTracked;
-  }
-
+export class ReferenceConvModel extends withBatchNorm(ReferenceModelBase<ConvResidualSpec>) {
   async forward(input: Tensor): Promise<Tensor> {
     return toFloat32(await this.forward64(input));
   }
@@ -113,17 +93,6 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
     }
     const withReport = options?.report ?? false;
     return this.applyStep(result.loss, trainable, grads, withReport, { blockOutputGradNorms: result.blockOutputGradNorms, deadUnitFractions: result.deadUnitFractions });
-  }
-
-  /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
-  override async getTrainingState(): Promise<TrainingState> {
-    return this.batchNorm.addTo(await super.getTrainingState());
-  }
-
-  override async setTrainingState(state: TrainingState): Promise<void> {
-    const tracked = checkBatchesTracked(state);
-    await super.setTrainingState(state);
-    this.batchNorm.restore(tracked);
   }
 
   private run(input: AnyTensor, probes?: ConvProbes): ConvTape {
