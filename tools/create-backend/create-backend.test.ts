@@ -28,7 +28,7 @@ describe('pnpm create-backend', () => {
     expect(dirname(copy)).not.toBe(root);
 
     const { files: created } = createBackend(copy, 'sample-runtime') as { files: string[] };
-    for (const name of ['backend.ts', 'residual.ts', 'recurrent.ts', 'params.ts', 'train.ts', 'export.ts', 'index.ts', 'supports.ts', 'conformance.test.ts']) {
+    for (const name of ['backend.ts', 'supports.ts', 'model.ts', 'residual.ts', 'recurrent.ts', 'params.ts', 'index.ts', 'conformance.test.ts']) {
       expect(created).toContain(`packages/sample-runtime/src/${name}`);
     }
     expect(readFileSync(join(copy, '.changeset/add-sample-runtime-backend.md'), 'utf8')).toContain("'@gradscope/sample-runtime': minor");

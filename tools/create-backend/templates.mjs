@@ -1,4 +1,5 @@
-// File templates of a new backend package: the same file names as packages/tfjs, packages/onnx and packages/brain.
+// File templates of a new backend package: the module names of CONTRIBUTING.md's table, as in packages/tfjs,
+// packages/onnx and packages/brain.
 // The generated backend declares no capabilities, so it builds and its conformance suite runs (every numeric
 // section reported as skipped with the reason) before a single kernel is written.
 
@@ -52,13 +53,13 @@ export default defineProject({
   test: { name: '${v.name}', include: ['src/**/*.test.ts'], testTimeout: 60_000 },
 });
 `,
-    'src/backend.ts': `import { BACKEND_SPECIFICATION_VERSION, DisposedError, assertSpecSupported, type Backend, type Model, type NetworkSpec, type ParamSet } from '@gradscope/core';
-import { buildRecurrent } from './recurrent.js';
-import { buildResidual } from './residual.js';
+    'src/backend.ts': `import { BACKEND_SPECIFICATION_VERSION, DisposedError, assertSpecSupported, validateParams, type Backend, type Model, type NetworkSpec, type ParamSet } from '@gradscope/core';
+import { ${v.pascal}Model } from './model.js';
 import { ${v.camel}Supports } from './supports.js';
 
 /** Creates the ${v.name} backend. Declare a capability in supports.ts only once the conformance suite passes it. */
 export function create${v.pascal}Backend(): Backend {
+  const models = new Set<Model>();
   let disposed = false;
   const backend: Backend = {
     specificationVersion: BACKEND_SPECIFICATION_VERSION,
@@ -68,10 +69,13 @@ export function create${v.pascal}Backend(): Backend {
     async createModel(spec: NetworkSpec, params: ParamSet): Promise<Model> {
       if (disposed) throw new DisposedError('${v.name} backend');
       assertSpecSupported(backend, spec);
-      return spec.kind === 'residual' ? buildResidual(spec, params) : buildRecurrent(spec, params);
+      const model: Model = new ${v.pascal}Model(backend, spec, validateParams(spec, params), () => models.delete(model));
+      models.add(model);
+      return model;
     },
     async dispose(): Promise<void> {
       disposed = true;
+      await Promise.all([...models].map((m) => m.dispose()));
     },
   };
   return backend;
@@ -94,35 +98,126 @@ export const ${v.camel}Supports: Supports = {
   export: [],
 };
 `,
-    'src/residual.ts': `import { NotSupportedError, type Model, type ParamSet, type ResidualSpec } from '@gradscope/core';
+    'src/model.ts': `import {
+  checkBatch,
+  checkInput,
+  HostTrainedModel,
+  validateParams,
+  type ArchitectureNorms,
+  type Backend,
+  type Batch,
+  type GradientResult,
+  type LossName,
+  type NetworkSpec,
+  type ParamSet,
+  type StepOptions,
+  type StepResult,
+  type Tensor,
+} from '@gradscope/core';
+import { toRuntimeLayout, toTorchLayout } from './params.js';
+import { recurrentForward, recurrentGradients } from './recurrent.js';
+import { residualForward, residualGradients } from './residual.js';
 
-/** Builds a residual network on the runtime (stem, blocks with skip, head; see DESIGN.md). */
-export function buildResidual(_spec: ResidualSpec, _params: ParamSet): Promise<Model> {
+/** One forward + backward pass on the runtime; gradients in runtime layout. */
+export interface RuntimePass {
+  readonly output: Tensor;
+  readonly loss: number;
+  readonly grads: ParamSet;
+  readonly norms: ArchitectureNorms;
+}
+
+/**
+ * A network on ${v.name}. Core's HostTrainedModel does the training config, the optimizer (PyTorch's equations on
+ * the host), the non-finite rule and the lifecycle; this class feeds it the runtime's outputs and gradients.
+ */
+export class ${v.pascal}Model extends HostTrainedModel<NetworkSpec> {
+  private params: ParamSet;
+
+  constructor(owner: Pick<Backend, 'name' | 'supports'>, spec: NetworkSpec, params: ParamSet, private readonly onDispose: () => void) {
+    super(owner, spec);
+    this.params = toRuntimeLayout(spec, params);
+  }
+
+  async forward(input: Tensor): Promise<Tensor> {
+    this.assertLive();
+    checkInput(this.spec, input);
+    return this.spec.kind === 'residual' ? residualForward(this.spec, this.params, input) : recurrentForward(this.spec, this.params, input);
+  }
+
+  async computeGradients(batch: Batch, loss: LossName): Promise<GradientResult> {
+    const pass = this.pass(batch, loss);
+    return { output: pass.output, loss: pass.loss, grads: toTorchLayout(this.spec, pass.grads), ...pass.norms };
+  }
+
+  async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
+    const pass = this.pass(batch, this.configured().loss);
+    const data = (set: ParamSet): Record<string, Float32Array> => Object.fromEntries(Object.entries(set).map(([n, t]) => [n, t.data]));
+    // Weights and gradients both in runtime layout: the optimizer is elementwise.
+    return this.applyStep(pass.loss, data(this.params), data(pass.grads), options.report === true, pass.norms);
+  }
+
+  private pass(batch: Batch, loss: LossName): RuntimePass {
+    this.assertLive();
+    checkBatch(this.spec, batch, loss);
+    return this.spec.kind === 'residual' ? residualGradients(this.spec, this.params, batch, loss) : recurrentGradients(this.spec, this.params, batch, loss);
+  }
+
+  async getParams(): Promise<ParamSet> {
+    this.assertLive();
+    return toTorchLayout(this.spec, this.params);
+  }
+
+  async setParams(params: ParamSet): Promise<void> {
+    this.assertLive();
+    this.params = toRuntimeLayout(this.spec, validateParams(this.spec, params));
+  }
+
+  protected release(): void {
+    this.onDispose();
+  }
+}
+`,
+    'src/residual.ts': `import { NotSupportedError, type Batch, type LossName, type ParamSet, type ResidualSpec, type Tensor } from '@gradscope/core';
+import type { RuntimePass } from './model.js';
+
+/** The output of DESIGN.md's residual network (stem, blocks with skip, head) on the runtime. */
+export function residualForward(_spec: ResidualSpec, _params: ParamSet, _input: Tensor): Tensor {
+  throw new NotSupportedError('${v.name}', 'residual networks', 'not implemented yet');
+}
+
+/** Loss, every parameter gradient (runtime layout) and the block norms of one batch. */
+export function residualGradients(_spec: ResidualSpec, _params: ParamSet, _batch: Batch, _loss: LossName): RuntimePass {
   throw new NotSupportedError('${v.name}', 'residual networks', 'not implemented yet');
 }
 `,
-    'src/recurrent.ts': `import { NotSupportedError, type Model, type ParamSet, type RecurrentSpec } from '@gradscope/core';
+    'src/recurrent.ts': `import { NotSupportedError, type Batch, type LossName, type ParamSet, type RecurrentSpec, type Tensor } from '@gradscope/core';
+import type { RuntimePass } from './model.js';
 
-/** Builds a stacked LSTM / GRU / tanh RNN with a linear readout of the last step (see DESIGN.md). */
-export function buildRecurrent(_spec: RecurrentSpec, _params: ParamSet): Promise<Model> {
+/** The output of a stacked LSTM / GRU / tanh RNN with a linear readout of the last step (see DESIGN.md). */
+export function recurrentForward(_spec: RecurrentSpec, _params: ParamSet, _input: Tensor): Tensor {
+  throw new NotSupportedError('${v.name}', 'recurrent networks', 'not implemented yet');
+}
+
+/** Loss, every parameter gradient (runtime layout) and the per-timestep norms of one batch. */
+export function recurrentGradients(_spec: RecurrentSpec, _params: ParamSet, _batch: Batch, _loss: LossName): RuntimePass {
   throw new NotSupportedError('${v.name}', 'recurrent networks', 'not implemented yet');
 }
 `,
-    'src/params.ts': `import type { ParamSet } from '@gradscope/core';
+    'src/params.ts': `import { cloneParams, type NetworkSpec, type ParamSet } from '@gradscope/core';
 
-/** Converts PyTorch-layout parameters (core's ParamSet) to this runtime's layout; the identity until a runtime needs more. */
-export function toRuntimeLayout(params: ParamSet): ParamSet {
-  return params;
+// PyTorch layout <-> this runtime's layout: the one place transposes and gate orders live. Copies both ways, so
+// the model never shares arrays with its caller; the identity until the runtime needs more.
+
+export function toRuntimeLayout(_spec: NetworkSpec, params: ParamSet): ParamSet {
+  return cloneParams(params);
+}
+
+export function toTorchLayout(_spec: NetworkSpec, params: ParamSet): ParamSet {
+  return cloneParams(params);
 }
 `,
-    'src/train.ts': `// Training step: clip -> schedule -> optimizer with core's applyTrainingStep on this runtime's gradients,
-// or the same equations in the runtime's own ops. Declare \`training: true\` in supports.ts when it is done.
-export {};
-`,
-    'src/export.ts': `// Export to a deployment format of this runtime, declared in supports.export when it exists.
-export {};
-`,
     'src/index.ts': `export { create${v.pascal}Backend } from './backend.js';
+export { ${v.pascal}Model } from './model.js';
 export { ${v.camel}Supports } from './supports.js';
 `,
     'src/conformance.test.ts': `import { describeBackendConformance } from '@gradscope/testkit/conformance';

@@ -1,7 +1,7 @@
 """The torch module of a gradscope conv spec (`kind: "residual", variant: "conv"`), with torchvision's ResNet
 state_dict names: `conv1`, `bn1`, `layer{s}.{b}.{conv1,bn1,conv2,bn2,downsample.{0,1}}`, `fc`.
 
-Shared by make_conv_fixtures.py and make_conv_goldens.py. For `shortcut: "projection"`, `norm: "batch"` and
+Shared by conv_fixtures.py and goldens.py. For `shortcut: "projection"`, `norm: "batch"` and
 `skip: "identity"` the blocks are torchvision's own `BasicBlock`; the other combinations (zero-pad option A,
 `norm: "none"`, the plain net) are written here in the same shape.
 """
@@ -35,7 +35,9 @@ def expand(spec):
 
 
 class ZeroPadShortcut(nn.Module):
-    """He et al.'s option A: x[:, :, ::s, ::s], the new channels (appended after the old ones) filled with zeros."""
+    """He et al.'s option A: x[:, :, ::s, ::s], the zero channels split before and after the old ones, as the PyTorch
+    CIFAR ResNet does (`F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, planes // 4, planes // 4))`); an odd count puts the extra
+    channel after (core's zeroPadChannels)."""
 
     def __init__(self, stride, out_channels):
         super().__init__()
@@ -44,7 +46,8 @@ class ZeroPadShortcut(nn.Module):
 
     def forward(self, x):
         x = x[:, :, ::self.stride, ::self.stride]
-        return F.pad(x, (0, 0, 0, 0, 0, self.out_channels - x.shape[1]))
+        extra = self.out_channels - x.shape[1]
+        return F.pad(x, (0, 0, 0, 0, extra // 2, extra - extra // 2))
 
 
 class Block(nn.Module):

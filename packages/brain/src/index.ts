@@ -1,2 +1,3 @@
-export { createBrainBackend, brainSupports, BRAIN_JS_VERSION, type BrainBackendOptions, type BrainFlavor } from './backend.js';
+export { createBrainBackend, type BrainBackendOptions } from './backend.js';
+export { brainSupports, BRAIN_JS_VERSION, type BrainFlavor } from './supports.js';
 export { brainActivations } from './residual.js';

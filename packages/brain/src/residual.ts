@@ -1,4 +1,4 @@
-import { l2Norm, type Activation, type Batch, type LossName, type ParamSet, type ResidualSpec, type Tensor } from '@gradscope/core';
+import { countDeadUnits, l2Norm, planResidual, runResidualPlan, type Activation, type Batch, type LossName, type ParamSet, type ResidualSpec, type Tensor } from '@gradscope/core';
 import { createMatrix, GradEquation, type Matrix } from './engine.js';
 import { lossOfColumns, readColumns, writeColumns, type BrainNetwork, type GradientPass } from './network.js';
 import { binding, bindParams, loadParams, readGrads, type ParamBinding } from './params.js';
@@ -11,9 +11,9 @@ interface Built {
   readonly equation: GradEquation;
   readonly input: Matrix;
   /** h after each block (after the add; after f in a plain net). */
-  readonly blockOutputs: Matrix[];
+  readonly blockOutputs: readonly Matrix[];
   /** Every activation output inside each block, for the dead-unit count. */
-  readonly blockActivations: Matrix[][];
+  readonly blockActivations: readonly (readonly Matrix[])[];
   readonly output: Matrix;
 }
 
@@ -64,25 +64,14 @@ export class ResidualNetwork implements BrainNetwork {
 
   private build(batch: number): Built {
     const eq = new GradEquation();
-    const act = activationOp(eq, this.spec.block.activation);
-    const linear = (name: string, x: Matrix): Matrix =>
-      eq.addBias(eq.multiply(binding(this.bindings, `${name}.weight`).pieces[0]!, x), binding(this.bindings, `${name}.bias`).pieces[0]!);
     const input = createMatrix(this.spec.inputSize, batch);
-    let h = act(linear('stem', input));
-    const blockOutputs: Matrix[] = [];
-    const blockActivations: Matrix[][] = [];
-    for (let i = 0; i < this.spec.depth; i++) {
-      let f = h;
-      const acts: Matrix[] = [];
-      for (let j = 0; j < this.spec.block.layers; j++) {
-        f = act(linear(`blocks.${i}.${j}`, f));
-        acts.push(f);
-      }
-      h = this.spec.block.skip === 'identity' ? eq.add(h, f) : f;
-      blockOutputs.push(h);
-      blockActivations.push(acts);
-    }
-    return { batch, equation: eq, input, blockOutputs, blockActivations, output: linear('head', h) };
+    // Core's residual plan on brain.js's engine ops, one column per example.
+    const run = runResidualPlan(planResidual(this.spec), {
+      linear: (x, name) => eq.addBias(eq.multiply(binding(this.bindings, `${name}.weight`).pieces[0]!, x), binding(this.bindings, `${name}.bias`).pieces[0]!),
+      activate: (x, activation) => activationOp(eq, activation)(x),
+      sum: (terms) => terms.slice(1).reduce((acc, t) => eq.add(acc, t), terms[0]!),
+    }, input);
+    return { batch, equation: eq, input, blockOutputs: run.blockOutputs, blockActivations: run.blockActivations, output: run.output };
   }
 }
 
@@ -105,20 +94,8 @@ function activationOp(eq: GradEquation, name: Activation): (m: Matrix) => Matrix
 
 /** Fraction of a block's activation units (over all its layers) that are zero for every example of the batch. */
 function deadFraction(acts: readonly Matrix[]): number {
-  let units = 0;
-  let dead = 0;
-  for (const m of acts) {
-    for (let r = 0; r < m.rows; r++) {
-      units++;
-      let allZero = true;
-      for (let c = 0, i = r * m.columns; c < m.columns; c++, i++) {
-        if (m.weights[i] !== 0) {
-          allZero = false;
-          break;
-        }
-      }
-      if (allZero) dead++;
-    }
-  }
+  // One column per example: unit r of example c is weights[r * columns + c].
+  const units = acts.reduce((n, m) => n + m.rows, 0);
+  const dead = acts.reduce((n, m) => n + countDeadUnits(m.columns, m.rows, (c, r) => m.weights[r * m.columns + c]!), 0);
   return units === 0 ? 0 : dead / units;
 }

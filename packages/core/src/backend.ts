@@ -1,10 +1,10 @@
-import { NotSupportedError } from './errors.js';
-import type { OptimizerState } from './optim.js';
+import { NotSupportedError, type NonFinite } from './errors.js';
 import type { ParamSet } from './params.js';
 import type { GradientReport, GradientResult } from './report.js';
 import type { BatchNormMode } from './conv-spec.js';
 import type { Activation, CellType, ModelSpec, ResidualVariant } from './spec.js';
 import type { Tensor } from './tensor.js';
+import type { TrainingState } from './training-state.js';
 import type { ClipMode, LossName, OptimizerName, ScheduleName, TrainingConfig } from './training.js';
 
 /** The one live version of the backend contract. Adapters state the version they implement. */
@@ -45,18 +45,6 @@ export interface Batch {
   readonly target: Tensor;
 }
 
-/** Optimizer position: restoring it (with the params) makes resumed training identical to uninterrupted training. */
-export interface TrainingState {
-  /** Optimizer steps taken; also the learning-rate schedule's position. */
-  readonly step: number;
-  readonly optimizer: OptimizerState;
-  /**
-   * Conv specs with BatchNorm: PyTorch's `num_batches_tracked`, the training-mode steps taken (one count shared by
-   * every BatchNorm layer). Absent for specs without BatchNorm; restoring a state without it leaves the count as is.
-   */
-  readonly batchesTracked?: number;
-}
-
 export interface StepOptions {
   /** Compute the full `GradientReport` for this step (per-parameter stats and architecture norms). */
   readonly report?: boolean;
@@ -69,6 +57,11 @@ export interface StepResult {
   readonly lr: number;
   readonly gradNorm: number;
   readonly clipCoef: number;
+  /**
+   * Set when the step was refused because its loss, a gradient or an updated weight (as float32) was not finite:
+   * weights and optimizer state are those from before the call, and `step` is the step that was attempted.
+   */
+  readonly nonFinite?: NonFinite;
   readonly report?: GradientReport;
 }
 
@@ -83,7 +76,7 @@ export interface Model {
   computeGradients(batch: Batch, loss: LossName): Promise<GradientResult>;
   /** Sets loss, optimizer, schedule and clipping; resets the optimizer state and the step count. */
   configureTraining(config: TrainingConfig): void;
-  /** One optimizer step on the batch (after `configureTraining`). */
+  /** One optimizer step on the batch (after `configureTraining`); never throws for non-finite values (see `nonFinite`). */
   trainStep(batch: Batch, options?: StepOptions): Promise<StepResult>;
   getParams(): Promise<ParamSet>;
   /** Replaces the weights; validated against the spec (`ParamError` lists every problem). */

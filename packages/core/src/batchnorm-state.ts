@@ -1,4 +1,4 @@
-import type { TrainingState } from './backend.js';
+import type { TrainingState } from './training-state.js';
 import { batchNormModes, type BatchNormMode, type ConvResidualSpec } from './conv-spec.js';
 import { NotSupportedError } from './errors.js';
 

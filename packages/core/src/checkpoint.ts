@@ -1,4 +1,4 @@
-import type { TrainingState } from './backend.js';
+import type { TrainingState } from './training-state.js';
 import type { ParamSet } from './params.js';
 import type { ModelSpec } from './spec.js';
 import type { TrainingConfig } from './training.js';

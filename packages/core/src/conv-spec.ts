@@ -12,9 +12,21 @@ export const convShortcuts = ['projection', 'zeropad'] as const;
 /**
  * The shortcut of a block whose stride or channel count changes: `projection` is 1×1 conv (stride s) + BatchNorm
  * (torchvision's `downsample`); `zeropad` is He et al.'s parameter-free option A: `x[:, :, ::s, ::s]` with the new
- * channels filled with zeros. Blocks that keep shape always use the identity.
+ * channels filled with zeros, split evenly before and after the old ones (see `zeroPadChannels`). Blocks that keep
+ * shape always use the identity.
  */
 export type ConvShortcut = (typeof convShortcuts)[number];
+
+/**
+ * How many zero channels the `zeropad` shortcut puts before and after the `inChannels` old ones: half each, as the
+ * widely used PyTorch CIFAR ResNet does (`F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, planes // 4, planes // 4))`), so its
+ * weights load and give the same outputs; an odd count puts the extra channel after.
+ */
+export function zeroPadChannels(inChannels: number, outChannels: number): { readonly before: number; readonly after: number } {
+  const extra = outChannels - inChannels;
+  const before = Math.floor(extra / 2);
+  return { before, after: extra - before };
+}
 
 export const batchNormModes = ['train', 'eval'] as const;
 /**

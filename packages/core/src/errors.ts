@@ -82,12 +82,22 @@ export class DisposedError extends GradscopeError {
   }
 }
 
-/** Training produced a non-finite loss; the last good parameters are kept on the error. */
+/**
+ * Why a training step was refused: the loss or a gradient was not finite, or the update would have given a weight that
+ * is not a finite float32 (float64 hosts included, so every backend refuses the same steps).
+ */
+export type NonFinite = 'loss' | 'gradients' | 'weights';
+
+/** `train()` stopped because a step was refused as non-finite (`StepResult.nonFinite`); the model kept the weights before it. */
 export class NonFiniteLossError extends GradscopeError {
   readonly step: number;
-  constructor(step: number, loss: number) {
-    super('NON_FINITE_LOSS', `loss became ${loss} at step ${step}; training stopped and the last good weights were kept`);
+  /** What was not finite: the loss, a gradient, or an updated weight. */
+  readonly what: NonFinite;
+  constructor(step: number, loss: number, what: NonFinite = 'loss') {
+    const cause = what === 'loss' ? `loss became ${loss}` : what === 'gradients' ? `gradients became non-finite (loss ${loss})` : 'the update would make a weight non-finite in float32';
+    super('NON_FINITE_LOSS', `${cause} at step ${step}; the step was refused, training stopped and the last good weights were kept`);
     this.step = step;
+    this.what = what;
   }
 }
 

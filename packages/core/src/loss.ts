@@ -27,12 +27,10 @@ export function computeLoss(loss: LossName, output: NumericArray, target: ArrayL
   }
   const classes = output.length / batch;
   if (target.length !== batch) throw new ShapeError(`crossEntropy target needs ${batch} class labels, got ${target.length}`);
+  checkLabels(target, classes);
   let s = 0;
   for (let b = 0; b < batch; b++) {
     const label = target[b]!;
-    if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new ShapeError(`crossEntropy target[${b}] = ${label} is not a class index in [0, ${classes})`);
-    }
     let max = -Infinity;
     for (let c = 0; c < classes; c++) max = Math.max(max, output[b * classes + c]!);
     let z = 0;
@@ -45,4 +43,17 @@ export function computeLoss(loss: LossName, output: NumericArray, target: ArrayL
     }
   }
   return { loss: s / batch, grad };
+}
+
+/**
+ * crossEntropy labels must be integer class indices in [0, classes): a runtime's one-hot would silently map a bad
+ * label to a zero row. Every backend checks its targets with this before touching the runtime.
+ */
+export function checkLabels(target: ArrayLike<number>, classes: number): void {
+  for (let b = 0; b < target.length; b++) {
+    const label = target[b]!;
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new ShapeError(`crossEntropy target[${b}] = ${label} is not a class index in [0, ${classes})`);
+    }
+  }
 }

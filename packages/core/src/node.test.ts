@@ -70,7 +70,7 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-describe('PyTorch safetensors fixtures (tools/torch/make_core_fixtures.py)', () => {
+describe('PyTorch safetensors fixtures (tools/torch/make_fixtures.py core)', () => {
   interface Expected {
     files: Record<string, { spec: unknown; dtype: string; params: unknown }>;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { float64, torchSemantics } from './__fixtures__/torch-semantics.js';
-import { applyOptimizer, cloneOptimizerState, createOptimizerState, restoreOptimizerState, trainingStateOf } from './optim.js';
+import { applyOptimizer, cloneOptimizerState, createOptimizerState } from './optim.js';
+import { restoreOptimizerState, trainingStateOf } from './training-state.js';
 import { relativeError } from './tensor.js';
 import { ParamError, SpecError } from './errors.js';
 import { parseSpec } from './spec.js';

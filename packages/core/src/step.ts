@@ -1,5 +1,6 @@
-import { clipGradients } from './clip.js';
-import { applyOptimizer, type OptimizerState, type UpdateSquares } from './optim.js';
+import { clipGradients, globalNorm } from './clip.js';
+import type { NonFinite } from './errors.js';
+import { applyOptimizer, cloneOptimizerState, type OptimizerState, type UpdateSquares } from './optim.js';
 import type { ParamStats } from './report.js';
 import { learningRateAt } from './schedule.js';
 import { l2Norm, type NumericArray } from './tensor.js';
@@ -11,11 +12,14 @@ export interface AppliedStep {
   readonly clipCoef: number;
   /** Per-parameter statistics, only when asked for. */
   readonly params?: Record<string, ParamStats>;
+  /** Set when the update was refused: weights and optimizer state are then exactly as before the call. */
+  readonly nonFinite?: NonFinite;
 }
 
 /**
  * Clip -> schedule -> optimizer on plain arrays, in place: the shared training step of every backend that
  * fetches its gradients (the runtime computes the gradients; the update follows DESIGN.md exactly).
+ * The one non-finite rule lives here: a step whose loss, gradients or new weights are not finite is refused.
  */
 export function applyTrainingStep(
   config: TrainingConfig,
@@ -23,13 +27,33 @@ export function applyTrainingStep(
   params: Record<string, NumericArray>,
   grads: Record<string, NumericArray>,
   withStats: boolean,
+  loss: number,
 ): AppliedStep {
   const gradSq = withStats ? squaredNorms(grads) : undefined;
-  const knownTotal = gradSq ? Math.sqrt(Object.values(gradSq).reduce((a, b) => a + b, 0)) : undefined;
-  const { totalNorm, coef } = clipGradients(grads, config.clip, knownTotal);
+  const total = gradSq ? Math.sqrt(Object.values(gradSq).reduce((a, b) => a + b, 0)) : globalNorm(Object.values(grads));
   const lr = learningRateAt(config.schedule, config.optimizer.lr, state.step);
+  const refuse = (nonFinite: NonFinite, clipCoef: number): AppliedStep => ({
+    lr,
+    gradNorm: total,
+    clipCoef,
+    nonFinite,
+    ...(gradSq && { params: unchangedStats(params, gradSq) }),
+  });
+  if (!Number.isFinite(loss)) return refuse('loss', 1);
+  // A NaN or infinite element makes the float64 total non-finite.
+  if (!Number.isFinite(total)) return refuse('gradients', 1);
+  const { totalNorm, coef } = clipGradients(grads, config.clip, total);
+  // The optimizer works in place; the copies let a refused update leave no trace.
+  const savedState = cloneOptimizerState(state);
+  const savedParams = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, p.slice()]));
   const squares: Record<string, UpdateSquares> | undefined = gradSq ? {} : undefined;
   applyOptimizer(config.optimizer, state, params, grads, lr, squares);
+  if (!Object.values(params).every(finiteInFloat32)) {
+    for (const [name, p] of Object.entries(params)) p.set(savedParams[name]!);
+    state.step = savedState.step;
+    state.slots = savedState.slots;
+    return refuse('weights', coef);
+  }
   if (!gradSq || !squares) return { lr, gradNorm: totalNorm, clipCoef: coef };
   const stats: Record<string, ParamStats> = {};
   for (const [name, p] of Object.entries(params)) {
@@ -40,6 +64,18 @@ export function applyTrainingStep(
     stats[name] = { gradNorm: Math.sqrt(gradSq[name] ?? 0), weightNorm, updateRatio: weightNorm === 0 ? (update === 0 ? 0 : Infinity) : update / weightNorm };
   }
   return { lr, gradNorm: totalNorm, clipCoef: coef, params: stats };
+}
+
+/** Whether every value survives rounding to float32 (a float64 weight above 3.4e38 does not). */
+function finiteInFloat32(a: NumericArray): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(Math.fround(a[i]!))) return false;
+  return true;
+}
+
+function unchangedStats(params: Record<string, NumericArray>, gradSq: Record<string, number>): Record<string, ParamStats> {
+  const stats: Record<string, ParamStats> = {};
+  for (const [name, p] of Object.entries(params)) stats[name] = { gradNorm: Math.sqrt(gradSq[name] ?? 0), weightNorm: l2Norm(p), updateRatio: 0 };
+  return stats;
 }
 
 function squaredNorms(arrays: Record<string, NumericArray>): Record<string, number> {

@@ -90,25 +90,27 @@ describe('train', () => {
     expect(result.lastReport).toBeUndefined();
   });
 
-  it('stops on a non-finite loss and keeps the last weights whose loss was finite', async () => {
+  it('stops at the refused non-finite step, keeps the weights of the step before and checkpoints them', async () => {
     const model = freshModel();
     const task = teacherTask(0);
     const recorder = createHistoryRecorder();
-    const result = await train({ model, task, steps: 500, batchSize: 8, config: { optimizer: { type: 'sgd', lr: 3 } }, monitors: [recorder] });
+    const checkpoints: Checkpoint[] = [];
+    const result = await train({ model, task, steps: 500, batchSize: 8, config: { optimizer: { type: 'sgd', lr: 3 } }, monitors: [recorder], checkpointEvery: 1000, onCheckpoint: (c) => void checkpoints.push(c) });
     expect(result.stopReason).toBe('nonFiniteLoss');
     expect(result.error).toBeInstanceOf(NonFiniteLossError);
-    const failed = result.losses.length; // the step whose loss was not finite
-    expect(Number.isFinite(result.losses.at(-1)!)).toBe(false);
-    expect(result.losses.slice(0, -1).every(Number.isFinite)).toBe(true);
+    const failed = result.losses.length; // the refused step
     expect(result.error!.step).toBe(failed);
-    expect(result.message).toBe(`loss became ${result.losses.at(-1)} at step ${failed}; training stopped and the last good weights were kept (those of step ${failed - 2})`);
-    // The model holds the weights step `failed - 1` was computed on: their loss on that batch is the last finite loss.
-    expect(result.finalStep).toBe(failed - 2);
-    expect((await model.getTrainingState()).step).toBe(failed - 2);
+    expect(result.error!.message).toContain(`at step ${failed}; the step was refused`);
+    expect(result.message).toMatch(new RegExp(`\\(those of step ${failed - 1}\\)$`));
+    expect(result.finalStep).toBe(failed - 1);
+    expect((await model.getTrainingState()).step).toBe(failed - 1);
     const params = await model.getParams();
     expect(Object.values(params).every((t) => t.data.every(Number.isFinite))).toBe(true);
-    const { loss } = await model.computeGradients(task.trainBatch(8, failed - 2), 'mse');
-    expect(loss).toBe(result.losses.at(-2));
+    // Refused means untouched: the model gives the refused step's loss again on its batch.
+    const { loss } = await model.computeGradients(task.trainBatch(8, failed - 1), 'mse');
+    expect(loss).toBe(result.losses.at(-1));
+    expect(checkpoints.map((c) => c.state.step)).toEqual([failed - 1]);
+    expect(checkpoints[0]!.params).toEqual(params);
     expect(recorder.summary().steps).toHaveLength(failed);
   });
 

@@ -1,9 +1,10 @@
-import type { Model, TrainingState } from './backend.js';
+import type { Model } from './backend.js';
+import type { TrainingState } from './training-state.js';
 import type { Checkpoint } from './checkpoint.js';
 import { NonFiniteLossError, SpecError, type Issue } from './errors.js';
 import type { GradientMonitor } from './monitor/monitor.js';
 import { cloneOptimizerState } from './optim.js';
-import { cloneParams, type ParamSet } from './params.js';
+import { cloneParams } from './params.js';
 import type { GradientReport } from './report.js';
 import { isConvResidual, type ModelSpec } from './spec.js';
 import { formatShape } from './tensor.js';
@@ -55,32 +56,27 @@ export interface TrainResult {
   readonly stopReason: StopReason;
   /** A monitor's reason, or the `NonFiniteLossError` message. */
   readonly message?: string;
-  /** Set when the loss became non-finite; the model then holds the last good weights (see `train`). */
+  /** Set when a step was refused as non-finite; the model then holds the weights of the step before (see `train`). */
   readonly error?: NonFiniteLossError;
-  /** The optimizer step the model is at when `train` returns (the restored one after a non-finite loss). */
+  /** The optimizer step the model is at when `train` returns (the one before a refused step). */
   readonly finalStep: number;
-  /** The loss of every step taken in this call, the non-finite one included. */
+  /** The loss of every step attempted in this call, the refused one included. */
   readonly losses: number[];
   /** The most recent gradient report, if any step was monitored. */
   readonly lastReport?: GradientReport;
   readonly elapsedMs: number;
 }
 
-interface Snapshot {
-  readonly params: ParamSet;
-  readonly state: TrainingState;
-}
-
 /**
  * Trains any backend's model on a task: configures training (and restores `initialState` to resume), runs
  * `steps` optimizer steps, asks the backend for a gradient report only on steps a monitor wants, feeds the
  * monitors, emits progress and checkpoints, and stops cleanly when a monitor asks, when `signal` aborts, or when
- * the loss is not finite.
+ * a step is refused as non-finite.
  *
- * A step's loss is measured on the weights before its update, so a non-finite loss at step k condemns the
- * weights step k-1 produced. `train` then restores the last weights whose loss was finite (those of step k-2,
- * or the starting weights if nothing better exists) with their optimizer state, and returns
- * `stopReason: 'nonFiniteLoss'` with a `NonFiniteLossError`. Monitors' `onEnd` is always awaited.
+ * Every backend refuses a step k whose loss, gradients or new weights are not finite (`StepResult.nonFinite`), so
+ * the model still holds the weights of step k-1. `train` then stops with `stopReason: 'nonFiniteLoss'` and a
+ * `NonFiniteLossError`, and hands those weights to `onCheckpoint` (when checkpointing) so the run's last good
+ * state is on disk. Monitors' `onEnd` is always awaited.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { model, task, monitors = [], reportEvery = 1, checkpointEvery, onCheckpoint, signal } = options;
@@ -93,8 +89,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let lastReport: GradientReport | undefined;
   let stop: { reason: StopReason; message?: string; error?: NonFiniteLossError } = { reason: 'completed' };
   let finalStep = firstStep;
-  // `verified` gave a finite loss; `current` holds the weights the next step starts from (not yet verified).
-  let verified: Snapshot | undefined;
   try {
     model.configureTraining(config);
     if (options.initialState) await model.setTrainingState(options.initialState);
@@ -104,11 +98,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         break;
       }
       const step = firstStep + i + 1;
-      const current = await snapshot(model);
       const wanted = step % reportEvery === 0 ? monitors.filter((m) => m.wants?.(step) ?? true) : [];
       const result = await model.trainStep(task.trainBatch(options.batchSize, step - 1), { report: wanted.length > 0 });
       losses.push(result.loss);
-      finalStep = result.step;
       options.onProgress?.({ step: result.step, loss: result.loss, lr: result.lr, gradNorm: result.gradNorm, elapsedMs: elapsed() });
       if (result.report) {
         lastReport = result.report;
@@ -117,20 +109,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           if (decision?.stop && stop.reason === 'completed') stop = { reason: 'monitor', message: decision.reason };
         }
       }
-      if (!Number.isFinite(result.loss)) {
-        const good = verified ?? current;
-        await model.setParams(good.params);
-        await model.setTrainingState(good.state);
-        finalStep = good.state.step;
-        const error = new NonFiniteLossError(result.step, result.loss);
+      if (result.nonFinite) {
+        finalStep = result.step - 1;
+        const error = new NonFiniteLossError(result.step, result.loss, result.nonFinite);
         stop = { reason: 'nonFiniteLoss', message: `${error.message} (those of step ${finalStep})`, error };
+        if (checkpointEvery && onCheckpoint) await saveCheckpoint(model, config, onCheckpoint);
         break;
       }
-      verified = current;
-      if (checkpointEvery && onCheckpoint && result.step % checkpointEvery === 0) {
-        const { params, state } = await snapshot(model);
-        await onCheckpoint({ spec: model.spec, params, config, state });
-      }
+      finalStep = result.step;
+      if (checkpointEvery && onCheckpoint && result.step % checkpointEvery === 0) await saveCheckpoint(model, config, onCheckpoint);
       if (stop.reason !== 'completed') break;
     }
   } finally {
@@ -147,10 +134,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 }
 
-async function snapshot(model: Model): Promise<Snapshot> {
+async function saveCheckpoint(model: Model, config: TrainingConfig, onCheckpoint: (checkpoint: Checkpoint) => void | Promise<void>): Promise<void> {
   const params = cloneParams(await model.getParams());
   const state = await model.getTrainingState();
-  return { params, state: { ...state, optimizer: cloneOptimizerState(state.optimizer) } };
+  await onCheckpoint({ spec: model.spec, params, config, state: { ...state, optimizer: cloneOptimizerState(state.optimizer) } });
 }
 
 /** Validates the run against the model and task, naming every mismatch; returns the parsed config. */

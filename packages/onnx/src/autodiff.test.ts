@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appendBackward, differentiableOps, NoGradientRuleError } from './autodiff.js';
-import { batchNormTraining } from './batchnorm.js';
+import { batchNormTraining } from './conv-batchnorm.js';
 import { Graph, type Attrs } from './graph.js';
 import { OnnxSession, type Feeds } from './session.js';
 import { finiteDifferences, hasPythonOnnx, python, relErr, seededRandom, uniform } from './test-helpers.js';

@@ -1,18 +1,13 @@
 import {
-  applyTrainingStep,
-  BatchNormState,
-  checkBatchesTracked,
   checkConvInput,
   formatShape,
   lossNames,
   NotSupportedError,
   paramShapes,
   ShapeError,
-  TrainingNotConfiguredError,
+  withBatchNorm,
   type Batch,
-  type BatchNormMode,
   type ConvResidualSpec,
-  type GradientReport,
   type GradientResult,
   type LossName,
   type Model,
@@ -20,14 +15,13 @@ import {
   type StepOptions,
   type StepResult,
   type Tensor,
-  type TrainingState,
 } from '@gradscope/core';
 import { compileConvModel, runningStatOutput } from './conv.js';
-import { convDeadUnitFractions, DEAD_UNIT_COUNTS } from './dead-units.js';
+import { convDeadUnitFractions, DEAD_UNIT_COUNTS } from './conv-dead-units.js';
 import { OnnxModelBase } from './model-base.js';
 import type { Feeds, Fetched } from './session.js';
-import { oneHot } from './targets.js';
-import { names, type Purpose } from './train.js';
+import { names, type Purpose } from './compile.js';
+import { targetFeed } from './loss.js';
 
 /**
  * A convolutional residual net (`variant: "conv"`) on onnxruntime-web. Like a fresh torch module it starts in
@@ -35,44 +29,15 @@ import { names, type Purpose } from './train.js';
  * mode moves the running statistics (PyTorch's momentum 0.1, unbiased variance); `forward` and `computeGradients`
  * never change the model. Gradients and optimizer updates cover the trainable tensors only.
  */
-export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Model {
-  private readonly batchNorm = new BatchNormState(this.spec, 'onnx');
-
-  /** Like PyTorch's `module.train()` / `module.eval()`. */
-  setBatchNormMode(mode: BatchNormMode): void {
-    this.alive();
-    this.batchNorm.setMode(mode);
-  }
-
-  getBatchNormMode(): BatchNormMode {
-    return this.batchNorm.mode;
-  }
-
-  /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
-  get batchesTracked(): number {
-    return this.batchNorm.batchesTracked;
-  }
-
-  /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
-  override async getTrainingState(): Promise<TrainingState> {
-    return this.batchNorm.addTo(await super.getTrainingState());
-  }
-
-  override async setTrainingState(state: TrainingState): Promise<void> {
-    this.alive();
-    const tracked = checkBatchesTracked(state);
-    await super.setTrainingState(state);
-    this.batchNorm.restore(tracked);
-  }
-
+export class OnnxConvModel extends withBatchNorm(OnnxModelBase<ConvResidualSpec>) implements Model {
   /** Compiles (once per purpose, loss, batch size and BatchNorm mode) and runs the graph. */
   private async run(purpose: Purpose, loss: LossName | undefined, batch: number, extra: Feeds): Promise<Fetched> {
-    this.alive();
+    this.assertLive();
     // Without BatchNorm both modes compute the same graph.
     const mode = this.spec.norm === 'batch' ? this.batchNorm.mode : 'eval';
     const build = (): Uint8Array => compileConvModel(this.spec, { purpose, batch, mode, ...(loss ? { loss } : {}) }).model;
     const session = await this.sessions.get(`${purpose}:${loss ?? '-'}:${batch}:${mode}`, build, this.sessionOptions);
-    this.alive();
+    this.assertLive();
     const feeds: Feeds = { ...extra };
     for (const { name, shape } of paramShapes(this.spec)) feeds[name] = { dims: shape, data: this.params[name]! };
     return session.run(feeds);
@@ -86,12 +51,11 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
     const t = batch.target;
     const ok = t.shape.length === want.length && t.shape.every((d, i) => d === want[i]) && t.data.length === want.reduce((a, b) => a * b, 1);
     if (!ok) throw new ShapeError(`target: ${loss} expects shape ${formatShape(want)}, got ${formatShape(t.shape)}`);
-    const target = loss === 'mse' ? t.data : oneHot(t, classes);
-    return { n, feeds: { [names.input]: { dims: batch.input.shape, data: batch.input.data }, [names.target]: { dims: [n, classes], data: target } } };
+    return { n, feeds: { [names.input]: { dims: batch.input.shape, data: batch.input.data }, [names.target]: targetFeed(loss, t, classes) } };
   }
 
   async forward(input: Tensor): Promise<Tensor> {
-    this.alive();
+    this.assertLive();
     const n = checkConvInput(this.spec, input);
     return this.serial(async () => {
       const y = (await this.run('forward', undefined, n, { [names.input]: { dims: input.shape, data: input.data } }))[names.output]!;
@@ -100,7 +64,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
   }
 
   async computeGradients(batch: Batch, loss: LossName): Promise<GradientResult> {
-    this.alive();
+    this.assertLive();
     const { n, feeds } = this.batchFeeds(batch, loss);
     return this.serial(async () => {
       const out = await this.run('report', loss, n, feeds);
@@ -121,9 +85,8 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
   }
 
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
-    this.alive();
-    const config = this.config;
-    if (!config) throw new TrainingNotConfiguredError('onnx', 'trainStep');
+    this.assertLive();
+    const config = this.configured();
     const { n, feeds } = this.batchFeeds(batch, config.loss);
     const withReport = options.report === true;
     return this.serial(async () => {
@@ -139,11 +102,7 @@ export class OnnxConvModel extends OnnxModelBase<ConvResidualSpec> implements Mo
         grads[name] = out[names.grad(name)]!.data;
       }
       this.batchNorm.countStep();
-      const applied = applyTrainingStep(config, this.state, trainable, grads, withReport);
-      const result: StepResult = { step: this.state.step, loss: out[names.loss]!.data[0]!, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
-      if (!withReport) return result;
-      const report: GradientReport = { ...result, params: applied.params ?? {}, ...this.norms(out) };
-      return { ...result, report };
+      return this.applyStep(out[names.loss]!.data[0]!, trainable, grads, withReport, withReport ? this.norms(out) : undefined);
     });
   }
 }

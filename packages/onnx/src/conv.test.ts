@@ -3,7 +3,7 @@ import { createReferenceBackend } from '@gradscope/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOnnxBackend } from './backend.js';
 import { compileConvModel, runningStatOutput } from './conv.js';
-import { names } from './train.js';
+import { names } from './compile.js';
 import { batchOf, convSpec, paramsOf } from './test-helpers.js';
 
 const spec = convSpec({ stem: 'imagenet', inputSize: 12, shortcut: 'projection', stages: [{ blocks: 1, channels: 4 }, { blocks: 1, channels: 8, stride: 2 }] });

@@ -1,10 +1,11 @@
-import { convLayout, paramShapes, ShapeError, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
+import { convLayout, paramShapes, ShapeError, zeroPadChannels, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
 import { appendBackward } from './autodiff.js';
-import { batchNormTraining } from './batchnorm.js';
-import { DEAD_UNIT_COUNTS, deadUnitCounts } from './dead-units.js';
+import { batchNormTraining } from './conv-batchnorm.js';
+import { DEAD_UNIT_COUNTS, deadUnitCounts } from './conv-dead-units.js';
 import { Graph } from './graph.js';
 import type { ParamValue } from './residual.js';
-import { appendLoss, CompileError, names, type CompiledModel, type CompileOptions } from './train.js';
+import { CompileError, names, type CompiledModel, type CompileOptions } from './compile.js';
+import { appendLoss } from './loss.js';
 
 /** What the forward graph of a conv residual net exposes. */
 export interface ConvForward {
@@ -70,7 +71,8 @@ export function convForward(g: Graph, spec: ConvResidualSpec, x: string, p: Para
  */
 function zeroPadShortcut(g: Graph, x: string, inC: number, outC: number, stride: number): string {
   const eye = new Float32Array(outC * inC);
-  for (let c = 0; c < inC; c++) eye[c * inC + c] = 1;
+  const { before } = zeroPadChannels(inC, outC);
+  for (let c = 0; c < inC; c++) eye[(c + before) * inC + c] = 1;
   const weight = g.constFloat(eye, [outC, inC, 1, 1]);
   return g.op1('Conv', [x, weight], { kernel_shape: [1, 1], strides: [stride, stride], pads: [0, 0, 0, 0] });
 }
@@ -119,7 +121,7 @@ export function compileConvModel(spec: ConvResidualSpec, options: ConvCompileOpt
   if (purpose === 'forward') return { model: g.toModel(), fetch };
   if (!options.loss) throw new CompileError(`purpose "${purpose}" needs a loss`);
   const loss: LossName = options.loss;
-  out(appendLoss(g, loss, fwd.output, batch, spec.outputSize), names.loss);
+  out(appendLoss(g, loss, fwd.output, g.input(names.target, [batch, spec.outputSize]), batch), names.loss);
   for (const [param, value] of Object.entries(fwd.runningStats)) out(value, runningStatOutput(param));
   const trainable = shapes.filter((s) => s.trainable !== false);
   const back = appendBackward(g, names.loss, trainable.map((s) => s.name));

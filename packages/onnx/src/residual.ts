@@ -1,17 +1,11 @@
-import type { Activation, ResidualSpec } from '@gradscope/core';
+import { planResidual, runResidualPlan, type Activation, type ResidualRun, type ResidualSpec } from '@gradscope/core';
 import type { Graph } from './graph.js';
 
 /** Looks up the graph value holding a parameter (a graph input when training, an initializer when exported). */
 export type ParamValue = (name: string) => string;
 
-/** What the forward graph of a residual net exposes for the gradient report. */
-export interface ResidualForward {
-  readonly output: string;
-  /** h after each block (after the add; after f in a plain net), blocks 0..depth-1. */
-  readonly blockOutputs: readonly string[];
-  /** Each block's activation outputs, one per Linear layer inside it (for dead-unit fractions). */
-  readonly blockActivations: readonly (readonly string[])[];
-}
+/** What the forward graph of a residual net exposes for the gradient report (graph value names). */
+export type ResidualForward = ResidualRun<string>;
 
 const INV_SQRT_2 = Math.SQRT1_2;
 
@@ -40,22 +34,11 @@ export function linear(g: Graph, x: string, p: ParamValue, name: string): string
   return g.op1('Gemm', [x, p(`${name}.weight`), p(`${name}.bias`)], { transB: 1 });
 }
 
-/** Stem, `depth` blocks and head of DESIGN.md's dense residual network, on input `x` `[batch, inputSize]`. */
+/** Core's residual plan on ONNX ops, on input `x` `[batch, inputSize]`. */
 export function residualForward(g: Graph, spec: ResidualSpec, x: string, p: ParamValue): ResidualForward {
-  const act = spec.block.activation;
-  let h = applyActivation(g, act, linear(g, x, p, 'stem'));
-  const blockOutputs: string[] = [];
-  const blockActivations: string[][] = [];
-  for (let i = 0; i < spec.depth; i++) {
-    let f = h;
-    const acts: string[] = [];
-    for (let j = 0; j < spec.block.layers; j++) {
-      f = applyActivation(g, act, linear(g, f, p, `blocks.${i}.${j}`));
-      acts.push(f);
-    }
-    h = spec.block.skip === 'identity' ? g.op1('Add', [h, f]) : f;
-    blockOutputs.push(h);
-    blockActivations.push(acts);
-  }
-  return { output: linear(g, h, p, 'head'), blockOutputs, blockActivations };
+  return runResidualPlan(planResidual(spec), {
+    linear: (v, name) => linear(g, v, p, name),
+    activate: (v, activation) => applyActivation(g, activation, v),
+    sum: (terms) => terms.slice(1).reduce((acc, t) => g.op1('Add', [acc, t]), terms[0]!),
+  }, x);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendBackward } from './autodiff.js';
-import { batchNormTraining } from './batchnorm.js';
+import { batchNormTraining } from './conv-batchnorm.js';
 import { Graph } from './graph.js';
 import { OnnxSession, type Feeds } from './session.js';
 import { finiteDifferences, relErr, seededRandom, uniform } from './test-helpers.js';

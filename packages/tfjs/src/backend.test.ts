@@ -118,7 +118,7 @@ describe('dispose', () => {
     await model.dispose(); // idempotent
     expect(tf.memory().numTensors).toBe(start);
     await expect(model.forward(batchFor(lstm).input)).rejects.toBeInstanceOf(DisposedError);
-    await expect(model.getParams()).rejects.toThrow('tfjs model (recurrent) was used after dispose()');
+    await expect(model.getParams()).rejects.toThrow('tfjs model was used after dispose()');
     expect(() => model.configureTraining(parseTrainingConfig({ optimizer: { type: 'sgd', lr: 0.1 } }))).toThrow(DisposedError);
     await backend.dispose();
   });

@@ -3,7 +3,7 @@ import { initParams } from '@gradscope/core';
 import { describe, it } from 'vitest';
 import { createTfjsBackend } from './index.js';
 import { convSpec } from './__fixtures__/conv-cases.js';
-import { expectTensorClose } from './__fixtures__/torch-cases.js';
+import { expectTensorClose } from './__fixtures__/close.js';
 
 // Deep conv nets with BatchNorm in training mode on digit-like images (14×14, batch 16), against the float64
 // reference: gradients within 1e-4. One long float32 sum per channel (the obvious tf.sum over N, H, W) missed this by

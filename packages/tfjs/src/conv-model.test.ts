@@ -15,7 +15,7 @@ import { createReferenceBackend } from '@gradscope/testkit';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend, type TfjsDevice } from './index.js';
 import { cifarZeropad, convBatch, convParams, convSpec, imagenetProjection } from './__fixtures__/conv-cases.js';
-import { expectSeriesClose, expectTensorClose } from './__fixtures__/torch-cases.js';
+import { expectSeriesClose, expectTensorClose } from './__fixtures__/close.js';
 
 // Conv specs against @gradscope/testkit's float64 reference: forward 1e-5, gradients 1e-4, block norms 1e-3.
 

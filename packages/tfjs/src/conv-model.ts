@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  BatchNormState,
   ShapeError,
-  checkBatchesTracked,
+  checkLabels,
   checkConvInput,
   convLayout,
   formatShape,
   l2Norm,
+  withBatchNorm,
   type Batch,
-  type BatchNormMode,
   type ConvResidualSpec,
   type GradientResult,
   type LossName,
@@ -16,13 +15,12 @@ import {
   type StepOptions,
   type StepResult,
   type Tensor,
-  type TrainingState,
 } from '@gradscope/core';
 import { BN_MOMENTUM, blockOutputShapes, checkBatchNormSizes, convForward, type BatchStats } from './conv.js';
 import { TFJS_BACKEND_NAME, type TfjsDevice } from './device.js';
 import { valueAndGrads } from './gradients.js';
 import { TfjsModelBase, torchLayout } from './model-base.js';
-import { checkLabels, lossTensor } from './train.js';
+import { lossTensor } from './loss.js';
 
 interface ConvPass {
   readonly loss: number;
@@ -48,28 +46,10 @@ function deadUnitCounts(activations: readonly tf.Tensor4D[]): tf.Tensor1D {
  * statistics and `trainStep` updates the running statistics (momentum 0.1, unbiased variance); `forward` and
  * `computeGradients` never change the model. In `eval` mode the running statistics are used.
  */
-export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
-  private readonly batchNorm: BatchNormState;
-
+export class TfjsConvModel extends withBatchNorm(TfjsModelBase<ConvResidualSpec>) {
   /** Use `TfjsBackend.createModel`: `params` must already be validated against the spec. */
   constructor(spec: ConvResidualSpec, params: ParamSet, device: TfjsDevice, onDispose: () => void) {
     super(spec, params, device, onDispose, torchLayout);
-    this.batchNorm = new BatchNormState(spec, TFJS_BACKEND_NAME);
-  }
-
-  /** Like `module.train()` / `module.eval()` in PyTorch. */
-  setBatchNormMode(mode: BatchNormMode): void {
-    this.assertLive();
-    this.batchNorm.setMode(mode);
-  }
-
-  getBatchNormMode(): BatchNormMode {
-    return this.batchNorm.mode;
-  }
-
-  /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
-  get batchesTracked(): number {
-    return this.batchNorm.batchesTracked;
   }
 
   async forward(input: Tensor): Promise<Tensor> {
@@ -90,22 +70,11 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
 
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     await this.ready();
-    const training = this.configured();
-    this.checkBatch(batch, training.config.loss);
+    const config = this.configured();
+    this.checkBatch(batch, config.loss);
     const monitor = options.report === true;
-    const pass = await this.pass(batch, training.config.loss, monitor, false, this.batchNorm.updatesRunningStats);
-    return this.applyStep(training, pass.loss, pass.grads, monitor, monitor ? { blockOutputGradNorms: pass.blockOutputGradNorms!, deadUnitFractions: pass.deadUnitFractions! } : undefined);
-  }
-
-  /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
-  override async getTrainingState(): Promise<TrainingState> {
-    return this.batchNorm.addTo(await super.getTrainingState());
-  }
-
-  override async setTrainingState(state: TrainingState): Promise<void> {
-    const tracked = checkBatchesTracked(state);
-    await super.setTrainingState(state);
-    this.batchNorm.restore(tracked);
+    const pass = await this.pass(batch, config.loss, monitor, false, this.batchNorm.updatesRunningStats);
+    return this.trainOnHost(pass.loss, pass.grads, monitor, monitor ? { blockOutputGradNorms: pass.blockOutputGradNorms!, deadUnitFractions: pass.deadUnitFractions! } : undefined);
   }
 
   /** The variables by PyTorch name, in PyTorch layout (for export; do not dispose). */
@@ -124,7 +93,7 @@ export class TfjsConvModel extends TfjsModelBase<ConvResidualSpec> {
     const t = batch.target;
     const ok = t.shape.length === want.length && t.shape.every((d, i) => d === want[i]) && t.data.length === want.reduce((a, b) => a * b, 1);
     if (!ok) throw new ShapeError(`target: ${loss} expects shape ${formatShape(want)}, got ${formatShape(t.shape)}`);
-    checkLabels(loss, t, this.spec.outputSize);
+    if (loss === 'crossEntropy') checkLabels(t.data, this.spec.outputSize);
     checkBatchNormSizes(this.spec, n, this.batchNorm.mode);
     return n;
   }

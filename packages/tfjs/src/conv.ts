@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { convLayout, convOutSize, ShapeError, type BatchNormMode, type ConvResidualSpec } from '@gradscope/core';
+import { convLayout, convOutSize, ShapeError, zeroPadChannels, type BatchNormMode, type ConvResidualSpec } from '@gradscope/core';
 
 /** Weights by PyTorch name in PyTorch layout (conv `[out, in, kh, kw]`, fc `[out, in]`); layouts change inside the graph. */
 export type ConvWeights = Readonly<Record<string, tf.Tensor>>;
@@ -189,8 +189,8 @@ function zeroPadShortcut(x: tf.Tensor4D, stride: number, outChannels: number): t
     const split = tf.reshape(padded, [n, ho, stride, wo, stride * c]);
     sub = tf.reshape(tf.slice(split, [0, 0, 0, 0, 0], [n, ho, 1, wo, c]), [n, ho, wo, c]);
   }
-  const extra = outChannels - c;
-  return extra > 0 ? tf.pad(sub, [[0, 0], [0, 0], [0, 0], [0, extra]]) : sub;
+  const { before, after } = zeroPadChannels(c, outChannels);
+  return before + after > 0 ? tf.pad(sub, [[0, 0], [0, 0], [0, 0], [before, after]]) : sub;
 }
 
 /** NHWC shape of every BasicBlock output (the probes' shapes). */

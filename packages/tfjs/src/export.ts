@@ -3,6 +3,7 @@ import {
   convLayout,
   isConvResidual,
   validateParams,
+  zeroPadChannels,
   type Activation,
   type ConvResidualSpec,
   type ModelSpec,
@@ -162,14 +163,15 @@ function convModel(spec: ConvResidualSpec, params: ParamSet): tf.LayersModel {
 }
 
 /**
- * He et al.'s option-A shortcut as one frozen 1×1 conv with stride s: the weight copies channel c to channel c and
- * leaves the appended channels zero, which is `x[:, :, ::s, ::s]` zero-padded exactly (products with 1 and 0).
+ * He et al.'s option-A shortcut as one frozen 1×1 conv with stride s: the weight copies channel c to channel
+ * c + before (core's `zeroPadChannels`) and leaves the others zero, which is `x[:, :, ::s, ::s]` zero-padded exactly (products with 1 and 0).
  */
 function zeroPadShortcutLayer(x: SymbolicTensor, name: string, inC: number, outC: number, stride: number, pending: (() => void)[]): SymbolicTensor {
   const layer = tf.layers.conv2d({ filters: outC, kernelSize: 1, strides: stride, padding: 'valid', useBias: false, trainable: false, kernelInitializer: 'zeros', name: `${name.replaceAll('.', '_')}_zeropad_shortcut` });
   const y = layer.apply(x) as SymbolicTensor;
   const kernel = new Float32Array(inC * outC);
-  for (let c = 0; c < inC; c++) kernel[c * outC + c] = 1;
+  const { before } = zeroPadChannels(inC, outC);
+  for (let c = 0; c < inC; c++) kernel[c * outC + c + before] = 1;
   pending.push(() => setWeights(layer, [{ shape: [1, 1, inC, outC], data: kernel }]));
   return y;
 }

@@ -1,25 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  DisposedError,
-  TrainingNotConfiguredError,
-  applyTrainingStep,
-  assertTrainingSupported,
-  createOptimizerState,
-  isConvResidual,
+  HostTrainedModel,
   paramShapes,
-  restoreOptimizerState,
   validateParams,
   type ArchitectureNorms,
-  type Batch,
-  type GradientReport,
-  type GradientResult,
-  type LossName,
-  type Model,
   type ModelSpec,
   type OptimizerState,
   type ParamSet,
   type ParamShape,
-  type StepOptions,
   type StepResult,
   type Tensor,
   type TrainingConfig,
@@ -27,6 +15,8 @@ import {
 } from '@gradscope/core';
 import { TFJS_BACKEND_NAME, activateDevice, type TfjsDevice } from './device.js';
 import { tfjsSupports } from './supports.js';
+
+const tfjsIdentity = { name: TFJS_BACKEND_NAME, supports: tfjsSupports };
 
 /** How a model keeps a PyTorch-layout tensor in its tf variable, and back (both give fresh arrays). */
 export interface VariableLayout {
@@ -40,29 +30,20 @@ export const torchLayout: VariableLayout = {
   toTorch: (data, torchShape) => ({ shape: [...torchShape], data: data.slice() }),
 };
 
-export interface TrainingSetup {
-  readonly config: TrainingConfig;
-  state: OptimizerState;
-  /** The trainable weights on the host (runtime layout): the optimizer updates these, then they are uploaded. */
-  host: Record<string, Float32Array>;
-}
-
 /**
  * What every tfjs model shares, whatever its forward pass: the weights as tf variables under their PyTorch names,
- * the optimizer on the host (core's torch.optim equations on downloaded gradients, then one upload), parameters and
+ * the optimizer on the host (core's `HostTrainedModel` on downloaded gradients, then one upload), parameters and
  * training state in PyTorch layout at the contract, and dispose. Subclasses add forward, gradients and checks.
  */
-export abstract class TfjsModelBase<S extends ModelSpec> implements Model {
-  readonly spec: S;
-  readonly backend = TFJS_BACKEND_NAME;
+export abstract class TfjsModelBase<S extends ModelSpec> extends HostTrainedModel<S> {
   readonly device: TfjsDevice;
   /** Every `state_dict` float tensor of the spec, in order. */
   protected readonly shapes: readonly ParamShape[];
   /** The tensors the optimizer updates: all of `shapes` but BatchNorm's running statistics. */
   protected readonly trainable: readonly ParamShape[];
   protected readonly variables: Record<string, tf.Variable> = {};
-  protected training?: TrainingSetup;
-  private disposed = false;
+  /** Once training is configured: the trainable weights on the host (runtime layout), updated, then uploaded. */
+  private host: Record<string, Float32Array> | undefined;
 
   /** `params` must already be validated against the spec (the backend does that). */
   constructor(
@@ -72,7 +53,7 @@ export abstract class TfjsModelBase<S extends ModelSpec> implements Model {
     private readonly onDispose: () => void,
     private readonly layout: VariableLayout,
   ) {
-    this.spec = spec;
+    super(tfjsIdentity, spec);
     this.device = device;
     this.shapes = paramShapes(spec);
     this.trainable = this.shapes.filter((p) => p.trainable !== false);
@@ -83,14 +64,9 @@ export abstract class TfjsModelBase<S extends ModelSpec> implements Model {
     }
   }
 
-  abstract forward(input: Tensor): Promise<Tensor>;
-  abstract computeGradients(batch: Batch, loss: LossName): Promise<GradientResult>;
-  abstract trainStep(batch: Batch, options?: StepOptions): Promise<StepResult>;
-
-  configureTraining(config: TrainingConfig): void {
-    this.assertLive();
-    assertTrainingSupported({ name: TFJS_BACKEND_NAME, supports: tfjsSupports }, config);
-    this.training = { config, state: createOptimizerState(), host: this.downloadTrainable() };
+  override configureTraining(config: TrainingConfig): void {
+    super.configureTraining(config);
+    this.host = this.downloadTrainable();
   }
 
   /** Every tensor of `paramShapes` (running statistics included), in PyTorch layout. */
@@ -107,34 +83,24 @@ export abstract class TfjsModelBase<S extends ModelSpec> implements Model {
     tf.tidy(() => {
       for (const { name } of this.shapes) this.variables[name]!.assign(tf.tensor(this.layout.toRuntime(ordered[name]!).data, this.variables[name]!.shape));
     });
-    if (this.training) this.training.host = this.downloadTrainable();
+    if (this.host) this.host = this.downloadTrainable();
   }
 
-  /** Optimizer buffers in PyTorch layout. */
-  async getTrainingState(): Promise<TrainingState> {
-    this.assertLive();
-    const state = this.training?.state ?? createOptimizerState();
-    return { step: state.step, optimizer: { step: state.step, slots: this.convertSlots(state.slots, (data, shape) => this.layout.toTorch(data, shape).data) } };
+  /** Optimizer buffers in PyTorch layout (the host keeps them in runtime layout, beside the host weights). */
+  override async getTrainingState(): Promise<TrainingState> {
+    const { step, optimizer } = await super.getTrainingState();
+    return { step, optimizer: { step, slots: this.convertSlots(optimizer.slots, (data, shape) => this.layout.toTorch(data, shape).data) } };
   }
 
-  /** Checks every buffer against the spec (`ParamError` naming each misfit) before anything changes. */
-  async setTrainingState(state: TrainingState): Promise<void> {
-    this.assertLive();
-    if (!this.training) throw new TrainingNotConfiguredError(TFJS_BACKEND_NAME, 'setTrainingState');
-    const restored = restoreOptimizerState(this.spec, state);
-    this.training.state = { step: state.step, slots: this.convertSlots(restored.slots, (data, shape) => this.layout.toRuntime({ shape, data }).data) };
+  override async setTrainingState(state: TrainingState): Promise<void> {
+    await super.setTrainingState(state);
+    this.optimizer = { step: state.step, slots: this.convertSlots(this.optimizer.slots, (data, shape) => this.layout.toRuntime({ shape, data }).data) };
   }
 
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
+  protected release(): void {
     for (const v of Object.values(this.variables)) v.dispose();
-    this.training = undefined;
+    this.host = undefined;
     this.onDispose();
-  }
-
-  protected assertLive(): void {
-    if (this.disposed) throw new DisposedError(`tfjs model (${isConvResidual(this.spec) ? 'residual conv' : this.spec.kind})`);
   }
 
   protected async ready(): Promise<void> {
@@ -152,27 +118,20 @@ export abstract class TfjsModelBase<S extends ModelSpec> implements Model {
     }
   }
 
-  protected configured(): TrainingSetup {
-    if (!this.training) throw new TrainingNotConfiguredError(TFJS_BACKEND_NAME, 'trainStep');
-    return this.training;
-  }
-
   /**
    * The optimizer step on the host — clip -> schedule -> optimizer (measured faster than in tf ops on wasm; see
    * README) — on the gradients of `trainable` (runtime layout, in order), then one upload of the new weights.
    */
-  protected applyStep(training: TrainingSetup, loss: number, grads: readonly Float32Array[], monitor: boolean, norms?: ArchitectureNorms): StepResult {
-    const step = training.state.step + 1;
+  protected trainOnHost(loss: number, grads: readonly Float32Array[], monitor: boolean, norms?: ArchitectureNorms): StepResult {
+    const host = this.host!;
     const byName: Record<string, Float32Array> = {};
     this.trainable.forEach(({ name }, i) => (byName[name] = grads[i]!));
-    const applied = applyTrainingStep(training.config, training.state, training.host, byName, monitor);
+    const result = this.applyStep(loss, host, byName, monitor, norms);
+    if (result.nonFinite) return result;
     tf.tidy(() => {
-      for (const { name } of this.trainable) this.variables[name]!.assign(tf.tensor(training.host[name]!.slice(), this.variables[name]!.shape));
+      for (const { name } of this.trainable) this.variables[name]!.assign(tf.tensor(host[name]!.slice(), this.variables[name]!.shape));
     });
-    const result = { step, loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
-    if (!monitor) return result;
-    const report: GradientReport = { ...result, params: applied.params!, ...norms };
-    return { ...result, report };
+    return result;
   }
 
   private downloadTrainable(): Record<string, Float32Array> {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   checkBatch,
+  checkLabels,
   checkInput,
   l2Norm,
   type ArchitectureNorms,
@@ -19,7 +20,7 @@ import { TfjsModelBase } from './model-base.js';
 import { toTfjsLayout, toTorchLayout } from './params.js';
 import { recurrentForward, recurrentProbeCount, recurrentProbeGrid } from './recurrent.js';
 import { deadUnitFractions, residualForward } from './residual.js';
-import { checkLabels, lossTensor } from './train.js';
+import { lossTensor } from './loss.js';
 
 /** What one forward + backward pass brings back to the host. Gradients are in tfjs layout, in `state_dict` order. */
 interface PassResult {
@@ -53,16 +54,16 @@ export class TfjsModel extends TfjsModelBase<NetworkSpec> {
 
   async trainStep(batch: Batch, options: StepOptions = {}): Promise<StepResult> {
     await this.ready();
-    const training = this.configured();
-    this.checkBatch(batch, training.config.loss);
+    const config = this.configured();
+    this.checkBatch(batch, config.loss);
     const monitor = options.report === true;
-    const pass = await this.pass(batch, training.config.loss, monitor, false);
-    return this.applyStep(training, pass.loss, pass.grads, monitor, pass.norms);
+    const pass = await this.pass(batch, config.loss, monitor, false);
+    return this.trainOnHost(pass.loss, pass.grads, monitor, pass.norms);
   }
 
   private checkBatch(batch: Batch, loss: LossName): void {
     checkBatch(this.spec, batch, loss);
-    checkLabels(loss, batch.target, this.spec.outputSize);
+    if (loss === 'crossEntropy') checkLabels(batch.target.data, this.spec.outputSize);
   }
 
   private run(x: tf.Tensor): { output: tf.Tensor } {

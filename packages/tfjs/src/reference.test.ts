@@ -12,7 +12,7 @@ import {
 import { createReferenceBackend } from '@gradscope/testkit';
 import { describe, expect, it } from 'vitest';
 import { createTfjsBackend, type TfjsDevice } from './index.js';
-import { expectSeriesClose, expectTensorClose } from './__fixtures__/torch-cases.js';
+import { expectSeriesClose, expectTensorClose } from './__fixtures__/close.js';
 
 // Agreement with @gradscope/testkit's float64 reference: forward 1e-5, gradients 1e-4, report norms 1e-3.
 function randomBatch(spec: NetworkSpec, loss: LossName, size: number, steps: number, seed: number): Batch {

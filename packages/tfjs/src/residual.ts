@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Activation, ResidualSpec } from '@gradscope/core';
+import { countDeadUnits, planResidual, runResidualPlan, type Activation, type ResidualSpec } from '@gradscope/core';
 
 /** Weights by PyTorch name, in tfjs layout (kernels `[in, out]`). */
 export type WeightTensors = Readonly<Record<string, tf.Tensor>>;
@@ -29,32 +29,21 @@ export function linear(x: tf.Tensor, w: WeightTensors, name: string): tf.Tensor 
 export interface ResidualTrace {
   readonly output: tf.Tensor;
   /** Per block, every activation output of its layers (for dead-unit counts); only when asked for. */
-  readonly activations?: tf.Tensor[][];
+  readonly activations?: readonly (readonly tf.Tensor[])[];
 }
 
 /**
- * Forward pass of a dense residual net. With `probes` (one zero `[batch, width]` tensor per block) each block
- * output is `h + probe`, so the gradient with respect to a probe is dL/d(block output).
+ * Core's residual plan in tf ops. With `probes` (one zero `[batch, width]` tensor per block) each block output is
+ * `h + probe`, so the gradient with respect to a probe is dL/d(block output).
  */
 export function residualForward(spec: ResidualSpec, w: WeightTensors, x: tf.Tensor, probes?: readonly tf.Tensor[], traceActivations = false): ResidualTrace {
-  const act = spec.block.activation;
-  let h = activate(act, linear(x, w, 'stem'));
-  const activations: tf.Tensor[][] | undefined = traceActivations ? [] : undefined;
-  for (let i = 0; i < spec.depth; i++) {
-    let f = h;
-    const blockActs: tf.Tensor[] = [];
-    for (let j = 0; j < spec.block.layers; j++) {
-      f = activate(act, linear(f, w, `blocks.${i}.${j}`));
-      blockActs.push(f);
-    }
-    activations?.push(blockActs);
+  const run = runResidualPlan(planResidual(spec), {
+    linear: (v, name) => linear(v, w, name),
+    activate: (v, activation) => activate(activation, v),
     // One addN for skip + probe: fewer tfjs ops than two adds (each op's dispatch is visible on wasm).
-    const probe = probes?.[i];
-    const terms = [...(spec.block.skip === 'identity' ? [h] : []), f, ...(probe ? [probe] : [])];
-    h = terms.length === 1 ? f : tf.addN(terms);
-  }
-  const output = linear(h, w, 'head');
-  return activations ? { output, activations } : { output };
+    sum: (terms) => tf.addN([...terms]),
+  }, x, probes);
+  return traceActivations ? { output: run.output, activations: run.blockActivations } : { output: run.output };
 }
 
 /**
@@ -63,13 +52,5 @@ export function residualForward(spec: ResidualSpec, w: WeightTensors, x: tf.Tens
  */
 export function deadUnitFractions(activations: Float32Array, batch: number, depth: number, unitsPerBlock: number): number[] {
   const units = depth * unitsPerBlock;
-  return Array.from({ length: depth }, (_, block) => {
-    let dead = 0;
-    for (let u = block * unitsPerBlock; u < (block + 1) * unitsPerBlock; u++) {
-      let b = 0;
-      while (b < batch && activations[b * units + u] === 0) b++;
-      if (b === batch) dead++;
-    }
-    return dead / unitsPerBlock;
-  });
+  return Array.from({ length: depth }, (_, block) => countDeadUnits(batch, unitsPerBlock, (b, u) => activations[b * units + block * unitsPerBlock + u]!) / unitsPerBlock);
 }

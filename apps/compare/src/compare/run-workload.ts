@@ -2,7 +2,6 @@ import {
   assertSpecSupported,
   assertTrainingSupported,
   computeLoss,
-  NonFiniteLossError,
   unsupportedSpecFeature,
   type Backend,
   type GradientResult,
@@ -120,19 +119,11 @@ export async function runWorkload(
     model.configureTraining(w.training);
     for (let i = 0; i < w.data.train.length; i++) {
       const t0 = performance.now();
-      let result;
-      try {
-        result = await model.trainStep(w.data.train[i]!);
-      } catch (err) {
-        // a backend that refuses a non-finite step by throwing: the step is named, the run ends as for any other
-        if (!(err instanceof NonFiniteLossError)) throw err;
-        outcome.nonFiniteAt = i + 1;
-        break;
-      }
+      const result = await model.trainStep(w.data.train[i]!);
       outcome.stepMs.push(performance.now() - t0);
       outcome.loss.push(result.loss);
       outcome.gradNorm.push(result.gradNorm);
-      if (!Number.isFinite(result.loss) || !Number.isFinite(result.gradNorm)) {
+      if (result.nonFinite) {
         outcome.nonFiniteAt = result.step;
         break;
       }

@@ -1,7 +1,8 @@
 // A small, honest Model for testing train(): a two-layer linear network (residual spec, depth 0, activation
 // `linear`: y = head(stem(x))) with exact hand-written gradients, trained through core's applyTrainingStep.
 // Core cannot depend on testkit's reference backend (that would be a cycle), so this stands in for a backend.
-import type { Batch, Model, StepOptions, StepResult, TrainingState } from '../backend.js';
+import type { Batch, Model, StepOptions, StepResult } from '../backend.js';
+import type { TrainingState } from '../training-state.js';
 import { DisposedError, NotSupportedError } from '../errors.js';
 import { computeLoss } from '../loss.js';
 import { cloneOptimizerState, createOptimizerState, type OptimizerState } from '../optim.js';
@@ -107,11 +108,12 @@ export function createLinearModel(spec: ResidualSpec, params: ParamSet): LinearM
       if (!config) throw new Error('configureTraining first');
       const { loss, grads } = gradients(batch, config.loss);
       const data = Object.fromEntries(Object.entries(p).map(([n, t]) => [n, t.data]));
-      const applied = applyTrainingStep(config, optimizer, data, grads, options.report === true);
-      const base = { step: optimizer.step, loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
-      if (!options.report) return base;
+      const applied = applyTrainingStep(config, optimizer, data, grads, options.report === true, loss);
+      const base = { step: applied.nonFinite ? optimizer.step + 1 : optimizer.step, loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
+      const result: StepResult = applied.nonFinite ? { ...base, nonFinite: applied.nonFinite } : base;
+      if (!options.report) return result;
       reportsComputed += 1;
-      return { ...base, report: { ...base, params: applied.params!, blockOutputGradNorms: [], deadUnitFractions: [] } };
+      return { ...result, report: { ...base, params: applied.params!, blockOutputGradNorms: [], deadUnitFractions: [] } };
     },
     async getParams() {
       alive();

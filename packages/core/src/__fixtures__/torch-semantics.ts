@@ -1,4 +1,4 @@
-// Typed access to torch-semantics.json, written by tools/torch/make_semantics_fixtures.py (PyTorch 1.13, float64).
+// Typed access to torch-semantics.json, written by tools/torch/make_fixtures.py semantics (PyTorch 1.13, float64).
 import { readFileSync } from 'node:fs';
 import type { ClipSpec, LossName, TrainingConfigInput } from '../training.js';
 

@@ -3,15 +3,15 @@ import { recurrentReport, residualReport } from '../__fixtures__/reports.js';
 import { createHistoryRecorder } from './history.js';
 
 describe('createHistoryRecorder', () => {
-  it('summarises a residual run as per-block series, ratios, dead units and the loss curve', () => {
+  it('summarises a residual run as step-first block rows, ratios, dead units and the loss curve', () => {
     const recorder = createHistoryRecorder();
     recorder.onStep(residualReport(1, [1e-5, 0.1, 1], { deadUnitFractions: [0, 0.25, 0.5] }));
     recorder.onStep(residualReport(2, [1e-3, 0.2, 0.5], { deadUnitFractions: [0, 0.5, 0.75] }));
     const s = recorder.summary();
     expect(s.steps).toEqual([1, 2]);
     expect(s.loss).toEqual([1, 0.5]);
-    expect(s.blockNorms).toEqual([[1e-5, 1e-3], [0.1, 0.2], [1, 0.5]]);
-    expect(s.deadUnitFractions).toEqual([[0, 0], [0.25, 0.5], [0.5, 0.75]]);
+    expect(s.blockNorms).toEqual([[1e-5, 0.1, 1], [1e-3, 0.2, 0.5]]);
+    expect(s.deadUnitFractions).toEqual([[0, 0.25, 0.5], [0, 0.5, 0.75]]);
     expect(s.firstLastRatio).toEqual([1e-5, 2e-3]);
     expect(s.params['head.weight']!.gradNorm).toEqual([1, 1]);
     expect(s.hiddenGradNorms).toBeUndefined();
@@ -41,7 +41,7 @@ describe('createHistoryRecorder', () => {
     const recorder = createHistoryRecorder();
     recorder.onStep(residualReport(1, [NaN, Infinity], { loss: NaN }));
     expect(recorder.summary().loss).toEqual([NaN]);
-    expect(recorder.summary().blockNorms).toEqual([[NaN], [Infinity]]);
+    expect(recorder.summary().blockNorms).toEqual([[NaN, Infinity]]);
   });
 
   it('summarises an empty run as empty series', () => {

@@ -22,9 +22,9 @@ export interface HistorySummary {
   readonly clipCoef: number[];
   /** First/last ratio per step (`firstLastRatio`): block0/blockLast or h_0/h_{T-1}. */
   readonly firstLastRatio?: number[];
-  /** Residual: `blockNorms[block][i]`, ||dL/d(block output)|| of each block over time. */
+  /** Residual: `blockNorms[i]` is step i's `[block]` row of ||dL/d(block output)|| (step first, like every series). */
   readonly blockNorms?: number[][];
-  /** Residual: `deadUnitFractions[block][i]`, the fraction of the block's units that were zero for the whole batch. */
+  /** Residual: `deadUnitFractions[i]` is step i's `[block]` row of the fractions of units zero for the whole batch. */
   readonly deadUnitFractions?: number[][];
   /** Recurrent: `hiddenGradNorms[i]` is step i's `[numLayers][T]` grid of ||dL/dh_t||. */
   readonly hiddenGradNorms?: number[][][];
@@ -71,8 +71,6 @@ function summarize(reports: readonly GradientReport[]): HistorySummary {
       push(h, s);
     }
   }
-  const blocks = pick((r) => r.blockOutputGradNorms);
-  const dead = pick((r) => r.deadUnitFractions);
   return {
     steps: reports.map((r) => r.step),
     loss: reports.map((r) => r.loss),
@@ -80,8 +78,8 @@ function summarize(reports: readonly GradientReport[]): HistorySummary {
     gradNorm: reports.map((r) => r.gradNorm),
     clipCoef: reports.map((r) => r.clipCoef),
     ...optional('firstLastRatio', pick(firstLastRatio)),
-    ...optional('blockNorms', blocks && transpose(blocks)),
-    ...optional('deadUnitFractions', dead && transpose(dead)),
+    ...optional('blockNorms', pick((r) => r.blockOutputGradNorms)),
+    ...optional('deadUnitFractions', pick((r) => r.deadUnitFractions)),
     ...optional('hiddenGradNorms', pick((r) => r.hiddenGradNorms)),
     ...optional('cellGradNorms', pick((r) => r.cellGradNorms)),
     ...optional('inputGradNorms', pick((r) => r.inputGradNorms)),
@@ -93,12 +91,6 @@ function push(h: ParamHistory, s: ParamStats): void {
   h.gradNorm.push(s.gradNorm);
   h.weightNorm.push(s.weightNorm);
   h.updateRatio.push(s.updateRatio);
-}
-
-/** `[step][block]` rows -> `[block][step]` series. */
-function transpose(rows: readonly (readonly number[])[]): number[][] {
-  const width = rows[0]!.length;
-  return Array.from({ length: width }, (_, j) => rows.map((row) => row[j]!));
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

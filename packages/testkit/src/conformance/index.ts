@@ -10,6 +10,7 @@ export * from './conv-golden-checks.js';
 export * from './sweep-checks.js';
 export * from './params-checks.js';
 export * from './checkpoint-checks.js';
+export * from './training-checks.js';
 export * from './dispose-checks.js';
 export * from './shape-checks.js';
 export * from './not-supported-checks.js';

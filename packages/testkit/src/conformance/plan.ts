@@ -15,6 +15,7 @@ import { checkParamsRoundTrip, checkSetParams, checkSetParamsRejects } from './p
 import type { CheckResult, ConformanceCheck, ConformanceSection, SectionId } from './result.js';
 import { checkInputShapes } from './shape-checks.js';
 import { checkSweepAgainstReference, type SweepFamily } from './sweep-checks.js';
+import { checkNonFiniteStep, checkTrainingConfigErrors } from './training-checks.js';
 
 /** A supported network with weights and a batch, taken from the goldens, for the contract checks. */
 interface ContractModel {
@@ -111,6 +112,7 @@ function contractSections(options: ConformanceOptions, supports: Supports, model
     models.map((m) => check(`${m.label}: ${title}`, (b) => run(b, m), factory, gap));
   const first = models[0];
   const checkpointGap = !supports.training ? 'backend does not declare training' : !supports.checkpoint ? 'backend does not declare checkpoint' : undefined;
+  const trainingContractGap = !supports.training ? 'backend does not declare training' : !supports.losses.includes('mse') ? 'backend does not declare loss "mse"' : undefined;
   const features = undeclaredFeatures(supports, supports.losses.includes('mse'));
   return [
     {
@@ -122,6 +124,17 @@ function contractSections(options: ConformanceOptions, supports: Supports, model
         ...perModel('setParams -> getParams returns the new weights and forward uses them', (b, m) => checkSetParams(b, m.spec, m.params, m.batch.input)),
         ...perModel('setParams rejects wrong weights with a ParamError naming each', (b, m) => checkSetParamsRejects(b, m.spec, m.params)),
       ],
+    },
+    {
+      id: 'training',
+      title: 'training contract',
+      ...((none ?? trainingContractGap) && { skip: none ?? trainingContractGap }),
+      checks: first
+        ? [
+            check('bad configs are SpecErrors naming the path; trainStep before configureTraining is TrainingNotConfiguredError', (b) => checkTrainingConfigErrors(b, first.spec, first.params, first.batch), factory),
+            ...perModel('a non-finite step is refused and reported, never thrown, and changes nothing', (b, m) => checkNonFiniteStep(b, m.spec, m.params, m.batch)),
+          ]
+        : [],
     },
     {
       id: 'checkpoint',

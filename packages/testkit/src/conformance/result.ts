@@ -63,6 +63,6 @@ export interface ConformanceSection {
   readonly checks: readonly ConformanceCheck[];
 }
 
-export const sectionIds = ['goldens', 'trajectories', 'sweep', 'params', 'checkpoint', 'dispose', 'shapes', 'notSupported'] as const;
+export const sectionIds = ['goldens', 'trajectories', 'sweep', 'params', 'training', 'checkpoint', 'dispose', 'shapes', 'notSupported'] as const;
 /** The parts of the suite; `only` in the options selects some of them. */
 export type SectionId = (typeof sectionIds)[number];

@@ -34,8 +34,8 @@ describe("a backend with Adam's eps inside the square root", () => {
 });
 
 describe('a backend with right numbers but a broken contract', () => {
-  it('fails the params, checkpoint, dispose and shape checks', async () => {
-    const outcomes = await runConformance({ name: 'sloppy', factory: createSloppyBackend, only: ['params', 'checkpoint', 'dispose', 'shapes'] });
+  it('fails the params, training, checkpoint, dispose and shape checks', async () => {
+    const outcomes = await runConformance({ name: 'sloppy', factory: createSloppyBackend, only: ['params', 'training', 'checkpoint', 'dispose', 'shapes'] });
     const byTitle = new Map(outcomes.map((o) => [o.title, o.result]));
     const failures = (title: string): string => {
       const r = byTitle.get(title);
@@ -45,6 +45,8 @@ describe('a backend with right numbers but a broken contract', () => {
     expect(failures('parameters > residual: createModel -> getParams returns the same weights, bitwise, as copies')).toMatch(/after writing to the given and returned arrays: stem\.weight\[0\] is -7/);
     expect(failures('checkpoint and resume > recurrent: resumed training equals uninterrupted training')).toMatch(/resumed step numbered 1, uninterrupted 3[^]*resumed step 4 loss/);
     expect(failures('dispose > model methods throw DisposedError after dispose(); dispose() twice is harmless')).toMatch(/forward\(\) after model\.dispose\(\): expected DisposedError \(DISPOSED\), but nothing was thrown/);
+    expect(failures('training contract > bad configs are SpecErrors naming the path; trainStep before configureTraining is TrainingNotConfiguredError')).toMatch(/a config without schedule: TypeError/);
+    expect(failures('training contract > recurrent: a non-finite step is refused and reported, never thrown, and changes nothing')).toMatch(/a NaN target: trainStep threw NonFiniteLossError/);
     expect(failures('invalid input shapes > residual: ShapeErrors name the given and the expected shape')).toMatch(/expected ShapeError \(SHAPE_MISMATCH\), got Error: forward failed/);
   });
 });

@@ -119,7 +119,7 @@ describe('golden training trajectories', () => {
     const params = f64(t.params);
     const state = createOptimizerState();
     for (const s of t.steps) {
-      const applied = applyTrainingStep(t.config, state, params, f64(s.grads), false);
+      const applied = applyTrainingStep(t.config, state, params, f64(s.grads), false, s.loss);
       expect(applied.lr).toBe(s.lr);
       expect(Math.abs(applied.gradNorm - s.gradNorm)).toBeLessThan(1e-12 * s.gradNorm);
       expect(Math.abs(applied.clipCoef - s.clipCoef)).toBeLessThan(1e-12);

@@ -1,5 +1,6 @@
 // Float64 kernels for convolutional nets on NCHW activations, as PyTorch defines them. Each forward returns what
 // its backward needs; each backward accumulates parameter gradients and returns the gradient of its input.
+import { zeroPadChannels } from '@gradscope/core';
 
 /** A batch of feature maps `[n, c, h, w]`, row-major. */
 export interface Maps {
@@ -219,15 +220,16 @@ export function maxPool2dBackward(dy: Maps, argmax: Int32Array, x: Maps): Maps {
   return maps(dx, x.n, x.c, x.h, x.w);
 }
 
-/** He et al.'s option-A shortcut: `x[:, :, ::s, ::s]`, with channels `x.c..outC-1` (appended after the old ones) zero. */
+/** He et al.'s option-A shortcut: `x[:, :, ::s, ::s]`, the zero channels split before and after (core's `zeroPadChannels`). */
 export function zeroPadShortcut(x: Maps, stride: number, outC: number): Maps {
   const ho = outSize(x.h, 1, stride, 0);
   const wo = outSize(x.w, 1, stride, 0);
+  const { before } = zeroPadChannels(x.c, outC);
   const y = new Float64Array(x.n * outC * ho * wo);
   for (let n = 0; n < x.n; n++) {
     for (let c = 0; c < x.c; c++) {
       for (let i = 0; i < ho; i++) {
-        for (let j = 0; j < wo; j++) y[((n * outC + c) * ho + i) * wo + j] = x.data[((n * x.c + c) * x.h + i * stride) * x.w + j * stride]!;
+        for (let j = 0; j < wo; j++) y[((n * outC + c + before) * ho + i) * wo + j] = x.data[((n * x.c + c) * x.h + i * stride) * x.w + j * stride]!;
       }
     }
   }
@@ -236,12 +238,13 @@ export function zeroPadShortcut(x: Maps, stride: number, outC: number): Maps {
 
 /** Adds the backward of `zeroPadShortcut` into `dx`. */
 export function addZeroPadShortcutBackward(dx: Maps, dy: Maps, stride: number): void {
+  const { before } = zeroPadChannels(dx.c, dy.c);
   for (let n = 0; n < dx.n; n++) {
     for (let c = 0; c < dx.c; c++) {
       for (let i = 0; i < dy.h; i++) {
         for (let j = 0; j < dy.w; j++) {
           const xi = ((n * dx.c + c) * dx.h + i * stride) * dx.w + j * stride;
-          dx.data[xi] = dx.data[xi]! + dy.data[((n * dy.c + c) * dy.h + i) * dy.w + j]!;
+          dx.data[xi] = dx.data[xi]! + dy.data[((n * dy.c + c + before) * dy.h + i) * dy.w + j]!;
         }
       }
     }

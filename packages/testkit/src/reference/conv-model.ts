@@ -1,7 +1,4 @@
 import {
-  applyTrainingStep,
-  BatchNormState,
-  checkBatchesTracked,
   checkConvInput,
   computeLoss,
   formatShape,
@@ -9,17 +6,15 @@ import {
   NotSupportedError,
   paramShapes,
   ShapeError,
+  withBatchNorm,
   type Batch,
-  type BatchNormMode,
   type ConvResidualSpec,
-  type GradientReport,
   type GradientResult,
   type LossName,
   type ParamSet,
   type StepOptions,
   type StepResult,
   type Tensor,
-  type TrainingState,
 } from '@gradscope/core';
 import { convBackward, convDeadUnitFractions, convForward, updateConvRunningStats, type ConvProbes, type ConvTape } from './conv-net.js';
 import { ReferenceModelBase } from './model-base.js';
@@ -53,30 +48,13 @@ function checkTarget(spec: ConvResidualSpec, target: AnyTensor, batch: number, l
  * unbiased variance) and `batchesTracked`; `forward` and `computeGradients` never change the model. Gradients and
  * optimizer updates cover the trainable tensors only, never `running_mean` / `running_var`.
  */
-export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
-  private readonly batchNorm = new BatchNormState(this.spec, this.owner.name);
-
-  /** Like `module.train()` / `module.eval()` in PyTorch. */
-  setBatchNormMode(mode: BatchNormMode): void {
-    this.guard();
-    this.batchNorm.setMode(mode);
-  }
-
-  getBatchNormMode(): BatchNormMode {
-    return this.batchNorm.mode;
-  }
-
-  /** BatchNorm's `num_batches_tracked`: training steps taken in `train` mode (the same for every BatchNorm layer). */
-  get batchesTracked(): number {
-    return this.batchNorm.batchesTracked;
-  }
-
+export class ReferenceConvModel extends withBatchNorm(ReferenceModelBase<ConvResidualSpec>) {
   async forward(input: Tensor): Promise<Tensor> {
     return toFloat32(await this.forward64(input));
   }
 
   async forward64(input: AnyTensor, probes?: ConvProbes): Promise<Tensor64> {
-    this.guard();
+    this.assertLive();
     const tape = this.run(input, probes);
     return { shape: [input.shape[0]!, this.spec.outputSize], data: tape.output };
   }
@@ -89,21 +67,21 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
   }
 
   async computeGradients64(batch: AnyBatch, loss: LossName): Promise<ConvGradientResult64> {
-    this.guard();
+    this.assertLive();
     return this.gradients(batch, loss).result;
   }
 
   /** The loss of a batch in float64, with optional probes (what finite-difference tests differentiate). */
   loss64(batch: AnyBatch, loss: LossName, probes?: ConvProbes): number {
-    this.guard();
+    this.assertLive();
     const n = checkConvInput(this.spec, batch.input);
     checkTarget(this.spec, batch.target, n, loss);
     return computeLoss(loss, this.run(batch.input, probes).output, batch.target.data, n).loss;
   }
 
   async trainStep(batch: AnyBatch, options?: StepOptions): Promise<StepResult> {
-    this.guard();
-    const config = this.configured('trainStep');
+    this.assertLive();
+    const config = this.configured();
     const { result, tape } = this.gradients(batch, config.loss);
     if (this.batchNorm.updatesRunningStats) updateConvRunningStats(this.spec, this.params, tape);
     this.batchNorm.countStep();
@@ -114,22 +92,7 @@ export class ReferenceConvModel extends ReferenceModelBase<ConvResidualSpec> {
       grads[name] = result.grads[name]!.data;
     }
     const withReport = options?.report ?? false;
-    const applied = applyTrainingStep(config, this.state, trainable, grads, withReport);
-    const base = { step: this.state.step, loss: result.loss, lr: applied.lr, gradNorm: applied.gradNorm, clipCoef: applied.clipCoef };
-    if (!withReport) return base;
-    const report: GradientReport = { ...base, params: applied.params ?? {}, blockOutputGradNorms: result.blockOutputGradNorms, deadUnitFractions: result.deadUnitFractions };
-    return { ...base, report };
-  }
-
-  /** The optimizer state, and `batchesTracked` when the net has BatchNorm. */
-  override async getTrainingState(): Promise<TrainingState> {
-    return this.batchNorm.addTo(await super.getTrainingState());
-  }
-
-  override async setTrainingState(state: TrainingState): Promise<void> {
-    const tracked = checkBatchesTracked(state);
-    await super.setTrainingState(state);
-    this.batchNorm.restore(tracked);
+    return this.applyStep(result.loss, trainable, grads, withReport, { blockOutputGradNorms: result.blockOutputGradNorms, deadUnitFractions: result.deadUnitFractions });
   }
 
   private run(input: AnyTensor, probes?: ConvProbes): ConvTape {

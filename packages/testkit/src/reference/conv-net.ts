@@ -1,4 +1,4 @@
-import { convLayout, ShapeError, type BatchNormMode, type ConvBlockLayout, type ConvResidualSpec } from '@gradscope/core';
+import { convLayout, countDeadUnits, ShapeError, type BatchNormMode, type ConvBlockLayout, type ConvResidualSpec } from '@gradscope/core';
 import {
   addZeroPadShortcutBackward,
   batchNorm2d,
@@ -114,13 +114,7 @@ function convBnBackward(spec: ConvResidualSpec, params: Params64, grads: Params6
 /** Units `(c, y, x)` of NCHW maps whose value is zero for every example of the batch. */
 function deadUnits(m: Maps): number {
   const units = m.c * m.h * m.w;
-  let dead = 0;
-  for (let u = 0; u < units; u++) {
-    let b = 0;
-    while (b < m.n && m.data[b * units + u] === 0) b++;
-    if (b === m.n) dead++;
-  }
-  return dead;
+  return countDeadUnits(m.n, units, (b, u) => m.data[b * units + u]!);
 }
 
 /**

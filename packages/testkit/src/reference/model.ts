@@ -12,8 +12,7 @@ import {
 } from '@gradscope/core';
 import { ReferenceModelBase } from './model-base.js';
 import { architectureNorms, forward64, gradients64, type AnyBatch, type AnyTensor, type GradientResult64 } from './network.js';
-import type { Tensor64 } from './params64.js';
-import { trainStep64 } from './train.js';
+import type { Params64, Tensor64 } from './params64.js';
 
 const toFloat32 = (t: Tensor64): Tensor => ({ shape: [...t.shape], data: Float32Array.from(t.data) });
 
@@ -28,7 +27,7 @@ export class ReferenceModel extends ReferenceModelBase<NetworkSpec> {
 
   /** The output in float64; the input may be float32 or float64. */
   async forward64(input: AnyTensor): Promise<Tensor64> {
-    this.guard();
+    this.assertLive();
     return forward64(this.spec, this.params, input);
   }
 
@@ -41,7 +40,7 @@ export class ReferenceModel extends ReferenceModelBase<NetworkSpec> {
 
   /** Loss, gradients and norms in float64; the batch may be float32 or float64. */
   async computeGradients64(batch: AnyBatch, loss: LossName): Promise<GradientResult64> {
-    this.guard();
+    this.assertLive();
     if (!lossNames.includes(loss)) throw new NotSupportedError(this.owner.name, `loss "${String(loss)}"`);
     return gradients64(this.spec, this.params, batch, loss);
   }
@@ -52,7 +51,13 @@ export class ReferenceModel extends ReferenceModelBase<NetworkSpec> {
 
   /** `trainStep` for a batch that may be float64. */
   async trainStep64(batch: AnyBatch, options?: StepOptions): Promise<StepResult> {
-    this.guard();
-    return trainStep64(this.spec, this.params, this.configured('trainStep'), this.state, batch, options?.report ?? false);
+    this.assertLive();
+    const config = this.configured();
+    const result = gradients64(this.spec, this.params, batch, config.loss);
+    const grads: Params64 = {};
+    for (const [name, t] of Object.entries(result.grads)) grads[name] = t.data;
+    const withReport = options?.report ?? false;
+    // Refused like every backend's: float64 weights that would overflow float32 are never written.
+    return this.applyStep(result.loss, this.params, grads, withReport, withReport ? architectureNorms(result) : undefined);
   }
 }

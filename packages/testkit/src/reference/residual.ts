@@ -1,4 +1,4 @@
-import type { ResidualSpec } from '@gradscope/core';
+import { countDeadUnits, type ResidualSpec } from '@gradscope/core';
 import { activate, activationBackward } from './activations.js';
 import { addBiasGrad, addInto, addMatMul, addWeightGrad, linear, norm } from './linalg.js';
 import { param, zerosLike, type Params64 } from './params64.js';
@@ -121,15 +121,5 @@ export function residualBackward(spec: ResidualSpec, params: Params64, tape: Res
 /** Per block, the fraction of its activation units (all its layers) that are exactly zero for every example. */
 export function deadUnitFractions(spec: ResidualSpec, tape: ResidualTape): number[] {
   const w = spec.width;
-  return tape.blocks.map((layers) => {
-    let dead = 0;
-    for (const { a } of layers) {
-      for (let u = 0; u < w; u++) {
-        let allZero = true;
-        for (let b = 0; b < tape.batch && allZero; b++) allZero = a[b * w + u] === 0;
-        if (allZero) dead++;
-      }
-    }
-    return dead / (layers.length * w);
-  });
+  return tape.blocks.map((layers) => layers.reduce((n, { a }) => n + countDeadUnits(tape.batch, w, (b, u) => a[b * w + u]!), 0) / (layers.length * w));
 }

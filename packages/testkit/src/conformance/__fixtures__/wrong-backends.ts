@@ -8,6 +8,7 @@ import {
   cloneOptimizerState,
   createOptimizerState,
   learningRateAt,
+  NonFiniteLossError,
   isConvResidual,
   NotSupportedError,
   type Backend,
@@ -208,10 +209,17 @@ export function createSloppyBackend(): Backend {
         }
       },
       computeGradients: (batch, loss) => inner.computeGradients(batch, loss),
-      configureTraining: (config) => inner.configureTraining(config),
+      configureTraining(config) {
+        // Reads the config unparsed (as tfjs once did): a missing schedule is a raw TypeError.
+        if (config.schedule.type !== 'constant' && !owner.supports.schedules.includes(config.schedule.type)) throw new Error('unsupported schedule');
+        inner.configureTraining(config);
+      },
       async trainStep(batch, options) {
         cached = undefined;
-        return inner.trainStep(batch, options);
+        const result = await inner.trainStep(batch, options);
+        // Throws instead of reporting (as brain once did).
+        if (result.nonFinite) throw new NonFiniteLossError(result.step, result.loss);
+        return result;
       },
       getParams: async () => (cached ??= await inner.getParams()),
       async setParams(params) {

@@ -1,20 +1,17 @@
-#!/usr/bin/python3
-"""Writes packages/core/src/__fixtures__/torch-semantics.json: PyTorch's own answers (float64) for the training
-semantics of DESIGN.md, so core's optimizers, schedules, clipping and losses are checked against torch itself.
+"""packages/core/src/__fixtures__/torch-semantics.json: PyTorch's own answers (float64) for the training semantics of
+DESIGN.md, so core's optimizers, schedules, clipping and losses are checked against torch itself.
 
-Run with Debian's python3-torch (1.13):  /usr/bin/python3 tools/torch/make_semantics_fixtures.py [--out FILE]
+Written by `/usr/bin/python3 tools/torch/make_fixtures.py semantics [--out DIR]` (see README.md).
 CI has no python: the JSON is committed. Python's json writes the shortest repr of each float64, which JavaScript's
 JSON.parse reads back bit for bit.
 """
-import argparse
 import json
 import math
 import os
 
 import torch
 
-torch.set_default_dtype(torch.float64)
-OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'packages', 'core', 'src', '__fixtures__', 'torch-semantics.json')
+OUT_DIR = os.path.join(os.path.dirname(__file__), '..', '..', 'packages', 'core', 'src', '__fixtures__')
 STEPS = 4
 
 
@@ -179,12 +176,18 @@ def training_step_case():
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default=OUT, help='where to write the JSON (default: the committed fixture)')
-    out = parser.parse_args().out
+def write_all(out_dir):
+    # Every case in float64; set here, not at import, so the other sets of make_fixtures.py keep float32.
+    torch.set_default_dtype(torch.float64)
+    try:
+        write_cases(os.path.join(out_dir, 'torch-semantics.json'), out_dir)
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
+def write_cases(out, out_dir):
     doc = {
-        'generator': 'tools/torch/make_semantics_fixtures.py',
+        'generator': 'tools/torch/make_fixtures.py semantics',
         'torch': torch.__version__,
         'dtype': 'float64',
         'optimizers': optimizer_cases(),
@@ -195,12 +198,8 @@ def main():
     }
     for case in doc['clipping']:
         assert math.isfinite(case['totalNorm'])
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    os.makedirs(out_dir, exist_ok=True)
     with open(out, 'w') as f:
         json.dump(doc, f, indent=1)
         f.write('\n')
     print('wrote', os.path.normpath(out))
-
-
-if __name__ == '__main__':
-    main()

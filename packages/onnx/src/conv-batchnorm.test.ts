@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchNormTraining } from './batchnorm.js';
+import { batchNormTraining } from './conv-batchnorm.js';
 import { Graph } from './graph.js';
 import { OnnxSession } from './session.js';
 import { relErr, seededRandom, uniform } from './test-helpers.js';

@@ -1,9 +1,6 @@
-#!/usr/bin/python3
-"""Writes the PyTorch golden fixtures of @gradscope/testkit (packages/testkit/fixtures/*.json).
+"""The PyTorch golden fixtures of @gradscope/testkit (packages/testkit/fixtures/*.json).
 
-Run with Debian's interpreter, which has python3-torch 1.13:
-
-    /usr/bin/python3 tools/goldens/make_goldens.py [--out DIR]
+Written by `/usr/bin/python3 tools/torch/make_fixtures.py goldens [--out DIR]` (see README.md).
 
 Every weight, input and target is drawn in float32 from a fixed seed and then used in float64, so a float32
 backend receives exactly the numbers PyTorch computed with. Everything PyTorch computes is float64. Recurrent
@@ -12,10 +9,8 @@ unrolled loop gives nn.LSTM / nn.GRU / nn.RNN's outputs and weight gradients. Th
 runs Python.
 """
 
-import argparse
 import json
 import pathlib
-import sys
 
 import torch
 import torch.nn as nn
@@ -23,7 +18,6 @@ import torch.nn.functional as F
 
 OUT_DIR = pathlib.Path(__file__).resolve().parents[2] / "packages" / "testkit" / "fixtures"
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "torch"))
 from conv_resnet import ConvResNet  # noqa: E402  (needs python3-torchvision)
 
 BATCH = 3
@@ -516,22 +510,15 @@ def conv_fixture():
 
 def write(out_dir, name, payload):
     path = out_dir / name
-    document = {"generator": "tools/goldens/make_goldens.py", "torch": torch.__version__, **payload}
+    document = {"generator": "tools/torch/make_fixtures.py goldens", "torch": torch.__version__, **payload}
     path.write_text(json.dumps(document, separators=(",", ":"), allow_nan=False) + "\n")
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=pathlib.Path, default=OUT_DIR, help="output folder (default: the package's fixtures)")
-    out_dir = parser.parse_args().out
+def write_all(out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
     write(out_dir, "residual.json", {"cases": residual_fixture()})
     write(out_dir, "recurrent.json", {"cases": recurrent_fixture()})
     write(out_dir, "keras-lstm.json", {"cases": [keras_lstm_case()]})
     write(out_dir, "training.json", {"trajectories": training_fixture()})
     write(out_dir, "conv-residual.json", {"cases": conv_fixture(), "trajectories": conv_trajectories()})
-
-
-if __name__ == "__main__":
-    main()

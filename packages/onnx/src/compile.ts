@@ -8,6 +8,7 @@ import { appendBackward } from './autodiff.js';
 import { Graph } from './graph.js';
 import { recurrentForward } from './recurrent.js';
 import { residualForward } from './residual.js';
+import { appendLoss } from './loss.js';
 
 /**
  * What a compiled graph is for. Each purpose fetches only what it needs, so an unmonitored training step does
@@ -52,18 +53,6 @@ export class CompileError extends GradscopeError {
   constructor(message: string) {
     super('ONNX_COMPILE', message);
   }
-}
-
-/** The loss of `output` against the `target` input (crossEntropy targets fed one-hot), as a scalar. */
-export function appendLoss(g: Graph, loss: LossName, output: string, batch: number, outputSize: number): string {
-  const target = g.input(names.target, [batch, outputSize]);
-  if (loss === 'mse') {
-    const d = g.op1('Sub', [output, target]);
-    return g.op1('ReduceMean', [g.op1('Mul', [d, d])], { keepdims: 0 });
-  }
-  // mean over the batch of -log softmax(logits)[label], the labels given one-hot
-  const picked = g.op1('ReduceSum', [g.op1('Mul', [target, g.op1('LogSoftmax', [output], { axis: 1 })])], { keepdims: 0 });
-  return g.op1('Mul', [picked, g.constFloat(-1 / batch)]);
 }
 
 /**
@@ -122,7 +111,7 @@ export function compileModel(spec: NetworkSpec, options: CompileOptions): Compil
   }
   if (purpose === 'forward') return { model: g.toModel(), fetch };
   if (!options.loss) throw new CompileError(`purpose "${purpose}" needs a loss`);
-  const loss = g.rename(appendLoss(g, options.loss, fwd.output, batch, spec.outputSize), names.loss);
+  const loss = g.rename(appendLoss(g, options.loss, fwd.output, g.input(names.target, [batch, spec.outputSize]), batch), names.loss);
   g.output(loss);
   out(names.loss);
   // dL/dx_t is only wanted for the report; the train purpose leaves the input out of the backward pass. The

@@ -1,9 +1,5 @@
-#!/usr/bin/python3
-"""Writes @gradscope/core's fixtures for convolutional specs, from Debian's python3-torch and python3-torchvision.
-
-Run from the repository root:
-
-    /usr/bin/python3 tools/torch/make_conv_fixtures.py
+"""@gradscope/core's fixtures for convolutional specs (python3-torch and python3-torchvision), written by
+`/usr/bin/python3 tools/torch/make_fixtures.py conv` (see README.md).
 
 - `torchvision-resnet18.manifest.json`: name, dtype and shape of every state_dict entry of
   `torchvision.models.resnet18()` (in order), instead of 45 MB of weights.
@@ -14,15 +10,13 @@ Run from the repository root:
 import json
 import os
 import struct
-import sys
 
 import torch
 import torchvision
 
-sys.path.insert(0, os.path.dirname(__file__))
-from conv_resnet import ConvResNet  # noqa: E402
+from conv_resnet import ConvResNet
 
-OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'packages', 'core', 'src', '__fixtures__')
+OUT_DIR = os.path.join(os.path.dirname(__file__), '..', '..', 'packages', 'core', 'src', '__fixtures__')
 DTYPES = {torch.float32: 'F32', torch.int64: 'I64'}
 TINY_SPEC = {'kind': 'residual', 'variant': 'conv', 'inputChannels': 2, 'inputSize': [6, 5], 'outputSize': 3,
              'stem': 'cifar', 'shortcut': 'projection',
@@ -51,12 +45,12 @@ def manifest(module):
     return [{'name': n, 'dtype': DTYPES[t.dtype], 'shape': list(t.shape)} for n, t in module.state_dict().items()]
 
 
-def main():
+def write_all(out_dir):
     reference = torchvision.models.resnet18()
     entries = manifest(reference)
     ours = manifest(ConvResNet({'kind': 'residual', 'variant': 'conv', 'preset': 'resnet18'}))
     assert ours == entries, 'conv_resnet.py does not reproduce torchvision resnet18 state_dict'
-    with open(os.path.join(OUT, 'torchvision-resnet18.manifest.json'), 'w') as f:
+    with open(os.path.join(out_dir, 'torchvision-resnet18.manifest.json'), 'w') as f:
         # One entry per line, so a diff shows exactly which name or shape changed.
         f.write('{"torchvision": %s, "torch": %s, "entries": [\n' % (json.dumps(torchvision.__version__), json.dumps(torch.__version__)))
         f.write(',\n'.join(' ' + json.dumps(e) for e in entries))
@@ -68,12 +62,8 @@ def main():
     for _ in range(2):
         tiny(torch.randn(3, 2, 6, 5))
     state = tiny.state_dict()
-    write_safetensors(os.path.join(OUT, 'conv-tiny.safetensors'), state)
+    write_safetensors(os.path.join(out_dir, 'conv-tiny.safetensors'), state)
     expected = {n: {'shape': list(t.shape), 'data': t.flatten().tolist()} for n, t in state.items()}
-    with open(os.path.join(OUT, 'conv-tiny.json'), 'w') as f:
+    with open(os.path.join(out_dir, 'conv-tiny.json'), 'w') as f:
         json.dump({'spec': TINY_SPEC, 'stateDict': expected}, f)
         f.write('\n')
-
-
-if __name__ == '__main__':
-    main()

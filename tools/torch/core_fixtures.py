@@ -1,9 +1,5 @@
-#!/usr/bin/python3
-"""Writes safetensors fixtures from real PyTorch modules for @gradscope/core's loader tests.
-
-Run with Debian's python3-torch (1.13), from the repository root:
-
-    /usr/bin/python3 tools/torch/make_core_fixtures.py
+"""Safetensors fixtures from real PyTorch modules for @gradscope/core's loader tests, written by
+`/usr/bin/python3 tools/torch/make_fixtures.py core` (see README.md).
 
 Debian has no python3-safetensors, so the files are written by hand in the safetensors layout: an 8-byte
 little-endian header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {...}} padded
@@ -18,7 +14,7 @@ import struct
 import torch
 from torch import nn
 
-OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'packages', 'core', 'src', '__fixtures__')
+OUT_DIR = os.path.join(os.path.dirname(__file__), '..', '..', 'packages', 'core', 'src', '__fixtures__')
 
 RESIDUAL_SPEC = {'kind': 'residual', 'inputSize': 3, 'outputSize': 2, 'width': 4, 'depth': 2,
                  'block': {'layers': 1, 'activation': 'relu', 'skip': 'identity'}}
@@ -74,8 +70,8 @@ def write_safetensors(path, state_dict):
             f.write(chunk)
 
 
-def main():
-    os.makedirs(OUT, exist_ok=True)
+def write_all(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
     fixtures = [
         # (file, spec, module class, dtype the module is created in, dtype the file stores)
         ('residual.f32.safetensors', RESIDUAL_SPEC, Residual, torch.float32, torch.float32),
@@ -90,16 +86,12 @@ def main():
         torch.manual_seed(seed)
         module = cls(spec, make_dtype)
         state = {name: t.to(file_dtype) for name, t in module.state_dict().items()}
-        write_safetensors(os.path.join(OUT, file), state)
+        write_safetensors(os.path.join(out_dir, file), state)
         expected[file] = {
             'spec': spec,
             'dtype': DTYPES[file_dtype][0],
             'params': {name: {'shape': list(t.shape), 'data': t.float().flatten().tolist()} for name, t in state.items()},
         }
-    with open(os.path.join(OUT, 'expected.json'), 'w') as f:
+    with open(os.path.join(out_dir, 'expected.json'), 'w') as f:
         json.dump({'torch': torch.__version__, 'files': expected}, f, indent=1)
         f.write('\n')
-
-
-if __name__ == '__main__':
-    main()
