@@ -143,7 +143,7 @@ export const suites: Record<SuiteName, SuiteSettings> = {
     },
     mnist: { depths: [8, 20, 32], imageSize: 28, batch: 32, steps: 300, reportEvery: 50, testSize: 1000, optimizer: sgd(0.02) },
     cures: {
-      init: { depth: 56, width: 16, batch: 64, steps: 1000, activations: ['sigmoid', 'tanh', 'relu'], schemes: initSchemesShown, optimizer: adam(1e-2) },
+      init: { depth: 56, width: 64, batch: 64, steps: 1000, activations: ['sigmoid', 'tanh', 'relu'], schemes: initSchemesShown, optimizer: adam(1e-2) },
       clipping: exploding(300),
     },
   },
