@@ -81,7 +81,7 @@ const verdict = obj({
 // typed where present.
 const optimizer = optimizerSpecSchema.optional();
 const suite = obj({
-  name: z.enum(suiteNames),
+  name: z.enum([...suiteNames, 'web']), // 'web': results downloaded from the browser page (apps/web)
   depth: obj({ depths: z.array(int).optional(), width: int.optional(), batch: int.optional(), steps: int.optional(), optimizer }),
   time: obj({ hiddenSize: int.optional(), batch: int.optional(), steps: int.optional(), seeds: int.optional(), optimizer, clip: clipSpecSchema.optional() }),
   mnist: obj({ depths: z.array(int).optional(), imageSize: int.optional(), batch: int.optional(), steps: int.optional(), testSize: int.optional(), optimizer }),
