@@ -108,6 +108,35 @@ describe('gradscope probe on conv specs', () => {
     expect(out.blockOutputGradNorms).toEqual(ref.blockOutputGradNorms);
   });
 
+  it('--batch-norm eval normalizes with the running statistics, as the reference in eval mode; train is the default', async () => {
+    const spec = parseModelSpec(JSON.parse(readFileSync(example('conv-small.json'), 'utf8')));
+    const batch = {
+      input: parseTensorJson(JSON.parse(readFileSync(example('conv-input.json'), 'utf8')), 'input'),
+      target: parseTensorJson(JSON.parse(readFileSync(example('conv-target.json'), 'utf8')), 'target'),
+    };
+    const backend = createReferenceBackend();
+    const model = await backend.createModel(spec, initParams(spec, { seed: 0 }));
+    model.setBatchNormMode('eval');
+    const evalRef = await model.computeGradients(batch, 'crossEntropy');
+    await backend.dispose();
+    const loss = (...rest: string[]): number => {
+      const r = conv(example('conv-small.json'), '--backend', 'tfjs', ...rest);
+      expect(r.stderr).toBe('');
+      return (JSON.parse(r.stdout) as { loss: number }).loss;
+    };
+    const evalLoss = loss('--batch-norm', 'eval');
+    expect(Math.abs(evalLoss - evalRef.loss) / evalRef.loss).toBeLessThan(1e-5);
+    expect(loss()).toBe(loss('--batch-norm', 'train'));
+    expect(Math.abs(loss() - evalLoss)).toBeGreaterThan(1e-3);
+  });
+
+  it('--batch-norm on a spec without BatchNorm names the flag and the field', () => {
+    const r = run('probe', '--backend', 'reference', '--spec', example('residual-sigmoid.json'), '--input', example('residual-input.json'), '--target', example('residual-target.json'), '--batch-norm', 'eval');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('norm: --batch-norm eval needs a conv spec with BatchNorm ("norm": "batch")');
+    expectNoStack(r.stderr);
+  });
+
   it('brain: the NotSupportedError message, no stack trace', () => {
     const r = conv(example('conv-small.json'), '--backend', 'brain');
     expect(r.code).toBe(1);

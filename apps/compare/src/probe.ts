@@ -1,4 +1,4 @@
-import { checkModelBudget, initParams, parseModelSpec, SpecError, type Backend, type GradientResult, type LossName, type ModelBudget, type ModelSpec, type ParamSet } from '@gradscope/core';
+import { checkModelBudget, initParams, isConvResidual, parseModelSpec, SpecError, type BatchNormMode, type Backend, type GradientResult, type LossName, type ModelBudget, type ModelSpec, type ParamSet } from '@gradscope/core';
 import { createBackend } from './backends.js';
 import { readParamsFile } from '@gradscope/core/node';
 import { paramsToJson, readJsonFile, readTensorFile, tensorToJson, type TensorJson } from './io.js';
@@ -14,6 +14,8 @@ export interface ProbeOptions {
   loss?: LossName;
   /** Model-size limits (`--max-params`, `--max-activation-bytes`); core's defaults when absent. */
   budget?: ModelBudget;
+  /** BatchNorm as torch's `module.train()` (batch statistics, the default) or `module.eval()` (running statistics). */
+  batchNorm?: BatchNormMode;
 }
 
 /** DESIGN.md's `gradscope probe` object. Recurrent grids are `[numLayers][T]`; the per-timestep rows are the top layer's. */
@@ -77,11 +79,15 @@ export async function probe(options: ProbeOptions): Promise<ProbeResult> {
   const target = await readTensorFile(options.target, 'target');
   // now that batch (and T) are known: the activations of this very batch
   checkModelBudget(spec, options.budget, { batch: input.shape[0] ?? 1, timesteps: input.shape[1] ?? 1 }, `spec "${options.spec}"`);
+  if (options.batchNorm !== undefined && !(isConvResidual(spec) && spec.norm === 'batch')) {
+    throw new SpecError([{ path: 'norm', message: `--batch-norm ${options.batchNorm} needs a conv spec with BatchNorm ("norm": "batch")` }], `spec "${options.spec}"`);
+  }
   const params = await loadParams(spec, options.weights);
   const backend: Backend = await createBackend(options.backend);
   try {
     const model = await backend.createModel(spec, params);
     try {
+      if (options.batchNorm !== undefined) model.setBatchNormMode!(options.batchNorm);
       const result = await model.computeGradients({ input, target }, options.loss ?? 'mse');
       return toProbeResult(result, backend.name);
     } finally {

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { lossNames, type LossName } from '@gradscope/core';
+import { batchNormModes, lossNames, type BatchNormMode, type LossName } from '@gradscope/core';
 import { backendNames } from '../backends.js';
 import { stringifyJson } from '../io.js';
 import { writeAll, type CliIO } from '../output.js';
@@ -13,6 +13,7 @@ interface ProbeFlags extends BudgetFlags {
   input: string;
   target: string;
   loss: LossName;
+  batchNorm?: BatchNormMode;
 }
 
 export function registerProbe(program: Command, io: CliIO): void {
@@ -24,7 +25,8 @@ export function registerProbe(program: Command, io: CliIO): void {
     .option('--weights <file>', 'weights (.json or .safetensors, PyTorch names); default: initParams(spec, { seed: 0 })')
     .requiredOption('--input <file>', 'input tensor JSON: { "shape": [...], "data": [...] } or nested arrays')
     .requiredOption('--target <file>', 'target tensor JSON ([batch, outputSize] for mse, [batch] class labels for crossEntropy)')
-    .addOption(new Option('--loss <name>', 'loss').choices(lossNames).default('mse'));
+    .addOption(new Option('--loss <name>', 'loss').choices(lossNames).default('mse'))
+    .addOption(new Option('--batch-norm <mode>', "conv nets with BatchNorm: train (batch statistics, torch's module.train(), the default) or eval (running statistics)").choices(batchNormModes));
   addBudgetOptions(command)
     .addHelpText(
       'after',
