@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { initParams, parseModelSpec, parseSpec, type GradientResult, type ParamSet } from '@gradscope/core';
+import { initParams, isConvResidual, parseModelSpec, parseSpec, type GradientResult, type ParamSet } from '@gradscope/core';
 import { createReferenceBackend } from '@gradscope/testkit';
 import { parseTensorJson } from './io.js';
 
@@ -110,6 +110,7 @@ describe('gradscope probe on conv specs', () => {
 
   it('--batch-norm eval normalizes with the running statistics, as the reference in eval mode; train is the default', async () => {
     const spec = parseModelSpec(JSON.parse(readFileSync(example('conv-small.json'), 'utf8')));
+    if (!isConvResidual(spec)) throw new Error('conv-small.json is a conv spec');
     const batch = {
       input: parseTensorJson(JSON.parse(readFileSync(example('conv-input.json'), 'utf8')), 'input'),
       target: parseTensorJson(JSON.parse(readFileSync(example('conv-target.json'), 'utf8')), 'target'),
