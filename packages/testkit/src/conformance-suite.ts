@@ -2,3 +2,4 @@
 // backend or the goldens never loads vitest (a peer dependency only the suite needs).
 export * from './conformance/index.js';
 export { describeBackendConformance, ConformanceFailure } from './conformance/describe.js';
+export { describeDeepSpec, type DeepSpecOptions } from './conformance/deep-spec.js';
