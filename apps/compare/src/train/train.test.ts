@@ -113,3 +113,22 @@ describe('gradscope train', () => {
     expect(badClip.stderr).toContain('--clip');
   });
 });
+
+// issue #19 items 2 and 3: brain threw from its own trainStep and saved nothing; the float64 reference wrote weights
+// that overflow float32 as Inf. Now the step is refused on every backend and the last good weights are saved, finite.
+describe.each(['brain', 'reference'])('gradscope train on %s: a step that would overflow float32', (backend) => {
+  it('is refused; the last good weights and checkpoint are saved finite and the message says where', async () => {
+    const save = join(tmp, `${backend}-nonfinite.safetensors`);
+    const checkpoint = join(tmp, `${backend}-nonfinite.ckpt.safetensors`);
+    const spirals = join(appDir, 'examples', 'spirals-residual.json');
+    const r = run('--spec', spirals, '--task', 'spirals', '--backend', backend, '--steps', '20', '--lr', '1e38', '--optimizer', 'sgd', '--save', save, '--checkpoint', checkpoint);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('the step was refused, training stopped and the last good weights were kept');
+    expect(r.stdout).toContain(`weights: ${save}`);
+    const spec = parseSpec(JSON.parse(readFileSync(spirals, 'utf8')));
+    const saved = await readParamsFile(save, spec);
+    for (const [name, t] of Object.entries(saved)) expect(t.data.every(Number.isFinite), name).toBe(true);
+    const ck = await readCheckpointFile(checkpoint);
+    for (const [name, t] of Object.entries(ck.params)) expect(t.data.every(Number.isFinite), `checkpoint ${name}`).toBe(true);
+  });
+});
