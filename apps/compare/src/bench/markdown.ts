@@ -35,9 +35,11 @@ export function renderBenchMarkdown(r: BenchResults): string {
     ['larger', 'Larger cases'],
     ['scaling', 'Scaling (with the main workloads: depth 8/16/32, T 20/50/100)'],
   ];
-  const sections = groups.map(([g, title]) => {
+  // A filtered run leaves some groups without rows; they get no empty table.
+  const sections = groups.flatMap(([g, title]) => {
     const ids = new Set(r.workloads.filter((w) => w.group === g).map((w) => w.id));
-    return `## ${title}\n\n${table(header, r.rows.filter((x) => ids.has(x.workload)).map(row))}`;
+    const rows = r.rows.filter((x) => ids.has(x.workload));
+    return rows.length ? [`## ${title}\n\n${table(header, rows.map(row))}`] : [];
   });
   const flopRows = r.rows.filter((x) => x.gflops !== undefined).map((x) => [label.get(x.workload) ?? x.workload, x.backend, x.gflops!.toFixed(2)]);
   const notes = [...new Set(r.rows.filter((x) => x.baselineNote).map((x) => `- ${x.backend}: ${x.baselineNote}`))];

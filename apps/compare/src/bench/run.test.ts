@@ -37,6 +37,7 @@ describe('runBench', () => {
     expect(md).toContain('measured interleaved');
     expect(md).toContain('Threads: 1 asked');
     expect(md).not.toContain('tiny MLP');
+    expect(md.match(/^## (Larger|Scaling)/gm)).toBeNull(); // groups the filter emptied get no table
   });
 
   it('a filter that matches nothing measures nothing and creates no backend', async () => {
