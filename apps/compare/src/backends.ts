@@ -72,11 +72,12 @@ export async function importAdapterExport(backend: string, packageName: string, 
   return value as (...args: never[]) => unknown;
 }
 
-/** Imports the backend's package and calls its factory. Throws `UsageError` for unknown names. */
-export async function createBackend(name: string): Promise<Backend> {
+/** Imports the backend's package and calls its factory (with `options` over the entry's own). Throws `UsageError` for unknown names. */
+export async function createBackend(name: string, options?: Readonly<Record<string, unknown>>): Promise<Backend> {
   const entry = findBackendEntry(name);
   const factory = await importAdapterExport(name, entry.packageName, entry.factory);
-  const backend: unknown = await (factory as (options?: unknown) => unknown)(entry.options);
+  const merged = options ? { ...entry.options, ...options } : entry.options;
+  const backend: unknown = await (factory as (options?: unknown) => unknown)(merged);
   if (!isBackend(backend)) throw new BackendUnavailableError(name, `${entry.factory}() did not return a gradscope Backend`);
   if (backend.specificationVersion !== BACKEND_SPECIFICATION_VERSION) {
     await backend.dispose();

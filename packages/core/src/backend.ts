@@ -98,6 +98,8 @@ export interface RuntimeInfo {
   readonly version: string;
   /** e.g. `wasm`, `cpu`, `float64` */
   readonly device: string;
+  /** Threads one kernel may use, where the runtime lets the adapter set or read it (speed figures depend on it). */
+  readonly threads?: number;
 }
 
 /** A runtime that realizes gradscope specs. One package per backend implements this. */

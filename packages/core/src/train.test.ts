@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Batch, Model } from './backend.js';
 import type { Checkpoint } from './checkpoint.js';
 import { DisposedError, NonFiniteLossError, SpecError } from './errors.js';
@@ -112,6 +112,22 @@ describe('train', () => {
     expect(checkpoints.map((c) => c.state.step)).toEqual([failed - 1]);
     expect(checkpoints[0]!.params).toEqual(params);
     expect(recorder.summary().steps).toHaveLength(failed);
+  });
+
+  it('snapshots nothing per step: getParams only for checkpoints, and a non-finite stop still leaves the last good weights', async () => {
+    const model = freshModel();
+    const getParams = vi.spyOn(model, 'getParams');
+    const getState = vi.spyOn(model, 'getTrainingState');
+    const result = await train({ model, task: teacherTask(0), steps: 500, batchSize: 8, config: { optimizer: { type: 'sgd', lr: 3 } } });
+    expect(result.stopReason).toBe('nonFiniteLoss');
+    expect(result.losses.length).toBeGreaterThan(2);
+    expect(getParams).not.toHaveBeenCalled();
+    expect(getState).not.toHaveBeenCalled();
+    expect(Object.values(await model.getParams()).every((t) => t.data.every(Number.isFinite))).toBe(true);
+    const again = freshModel();
+    const spied = vi.spyOn(again, 'getParams');
+    await train({ model: again, task: teacherTask(0), steps: 6, batchSize: 8, config: adam, checkpointEvery: 3, onCheckpoint: () => undefined });
+    expect(spied).toHaveBeenCalledTimes(2); // steps 3 and 6 only
   });
 
   it('checkpoints every N steps, and resuming from a checkpoint equals uninterrupted training bit for bit', async () => {

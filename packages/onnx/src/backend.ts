@@ -21,6 +21,12 @@ export interface OnnxBackendOptions {
    * few percent per step.
    */
   readonly graphOptimizationLevel?: SessionOptions['graphOptimizationLevel'];
+  /**
+   * onnxruntime's thread count (intra-op threads of every session and the wasm thread pool), default 1: set
+   * explicitly so reported speeds say what they ran with. The wasm pool size is global and fixed by the first
+   * session created in the process.
+   */
+  readonly threads?: number;
 }
 
 const onnxBackendIdentity = { name: 'onnx', supports: onnxSupports };
@@ -29,11 +35,14 @@ const onnxBackendIdentity = { name: 'onnx', supports: onnxSupports };
 export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
   const models = new Set<OnnxModel | OnnxConvModel>();
   let disposed = false;
-  const sessionOptions: SessionOptions = options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {};
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`onnx threads: expected an integer >= 1, got ${threads}`);
+  ort.env.wasm.numThreads = threads;
+  const sessionOptions: SessionOptions = { intraOpNumThreads: threads, ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}) };
   return {
     specificationVersion: BACKEND_SPECIFICATION_VERSION,
     name: 'onnx',
-    runtime: { name: 'onnxruntime-web', version: ort.env.versions.web ?? 'unknown', device: 'wasm' },
+    runtime: { name: 'onnxruntime-web', version: ort.env.versions.web ?? 'unknown', device: 'wasm', threads },
     supports: onnxSupports,
     async createModel(spec: ModelSpec, params: ParamSet): Promise<Model> {
       if (disposed) throw new DisposedError('onnx backend');

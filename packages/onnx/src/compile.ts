@@ -145,3 +145,24 @@ export function compileModel(spec: NetworkSpec, options: CompileOptions): Compil
   }
   return { model: g.toModel(), fetch };
 }
+
+/** What driving a training graph by hand needs: its bytes and the names to feed and fetch. */
+export interface TrainingGraph {
+  readonly model: Uint8Array;
+  /** Every parameter by its PyTorch name (a graph input of that name and shape). */
+  readonly params: readonly { readonly name: string; readonly shape: readonly number[]; readonly grad: string }[];
+  readonly input: string;
+  /** mse: the target; crossEntropy: one-hot labels `[batch, outputSize]`. */
+  readonly target: string;
+  readonly loss: string;
+}
+
+/**
+ * The exact graph an unmonitored `trainStep` runs (purpose `train`), for code that drives onnxruntime itself,
+ * such as the bench's hand-written baseline.
+ */
+export function trainingGraph(spec: NetworkSpec, options: Omit<CompileOptions, 'purpose'> & { readonly loss: LossName }): TrainingGraph {
+  const { model } = compileModel(spec, { ...options, purpose: 'train' });
+  const params = paramShapes(spec).map((p) => ({ name: p.name, shape: p.shape, grad: names.grad(p.name) }));
+  return { model, params, input: names.input, target: names.target, loss: names.loss };
+}

@@ -9,6 +9,8 @@ export type Fetched = Record<string, { readonly dims: readonly number[]; readonl
 export interface SessionOptions {
   /** onnxruntime graph optimization level (default `basic`). */
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** onnxruntime's intra-op thread count; left unset, onnxruntime picks one from the core count. */
+  readonly intraOpNumThreads?: number;
 }
 
 let live = 0;
@@ -40,6 +42,7 @@ export class OnnxSession {
       ort.InferenceSession.create(model, {
         executionProviders: ['wasm'],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'basic',
+        ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
       }),
     );
     live++;

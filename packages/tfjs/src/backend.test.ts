@@ -31,7 +31,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('createTfjsBackend', () => {
   it('runs on wasm by default in Node and declares the v1 contract', async () => {
     const backend = await createTfjsBackend();
-    expect(backend.runtime).toEqual({ name: '@tensorflow/tfjs', version: '4.22.0', device: 'wasm' });
+    expect(backend.runtime).toEqual({ name: '@tensorflow/tfjs', version: '4.22.0', device: 'wasm', threads: 1 });
     expect(backend.specificationVersion).toBe(BACKEND_SPECIFICATION_VERSION);
     expect(backend.name).toBe('tfjs');
     expect(tf.getBackend()).toBe('wasm');

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   BACKEND_SPECIFICATION_VERSION,
   DisposedError,
@@ -22,6 +22,12 @@ export interface TfjsBackendOptions {
   readonly backend?: TfjsDevice;
   /** Browser only: where the tfjs-backend-wasm `.wasm` files are served (tfjs' `setWasmPaths`). */
   readonly wasmPaths?: string;
+  /**
+   * `wasm` only: tfjs-backend-wasm's thread count (`setThreadsCount`). It takes effect only before the wasm backend
+   * first starts in the process; the count in effect is reported as `runtime.threads`. In Node the wasm backend runs
+   * single-threaded whatever is asked.
+   */
+  readonly threads?: number;
 }
 
 /** A gradscope `Backend` on TensorFlow.js. */
@@ -41,13 +47,20 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
   const device = options.backend ?? (isNode() ? 'wasm' : 'webgl');
   tf.enableProdMode(); // silences the "running TensorFlow.js in Node.js" banner and debug checks
   if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths);
+  if (options.threads !== undefined) {
+    if (device !== 'wasm') throw new RangeError(`tfjs threads: only the wasm device takes a thread count, not "${device}"`);
+    if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError(`tfjs threads: expected an integer >= 1, got ${options.threads}`);
+    setThreadsCount(options.threads);
+  }
   await activateDevice(device);
+  // The GPU devices have no thread count; cpu is tfjs' plain JavaScript kernels on the one JS thread.
+  const threads = device === 'wasm' ? getThreadsCount() : device === 'cpu' ? 1 : undefined;
   const models = new Set<TfjsModel | TfjsConvModel>();
   let disposed = false;
   const backend: TfjsBackend = {
     specificationVersion: BACKEND_SPECIFICATION_VERSION,
     name: TFJS_BACKEND_NAME,
-    runtime: { name: '@tensorflow/tfjs', version: tf.version.tfjs, device },
+    runtime: { name: '@tensorflow/tfjs', version: tf.version.tfjs, device, ...(threads === undefined ? {} : { threads }) },
     supports: tfjsSupports,
     device,
     // One implementation behind the two overloads: the spec's kind decides the class.

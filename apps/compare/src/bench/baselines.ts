@@ -1,4 +1,4 @@
-import { parseSpec, type NetworkSpec } from '@gradscope/core';
+import { initParams, parseSpec, type NetworkSpec } from '@gradscope/core';
 import type { Workload } from './workloads.js';
 
 /** A training step written directly in a runtime, as its own users would, or the reason there is none. */
@@ -60,6 +60,42 @@ export async function tfjsBaseline(w: Workload): Promise<Baseline> {
       y.dispose();
       model.dispose();
     },
+  };
+}
+
+/**
+ * onnx: raw onnxruntime-web running the adapter's own training graph (the one an unmonitored `trainStep` runs),
+ * with tensors built once and plain SGD written in place over their data, as a user driving ORT by hand would.
+ * The gap to the adapter is its host-side work: feeds, copies of the outputs, global norm, finite checks, optimizer.
+ */
+export async function onnxBaseline(w: Workload, threads: number): Promise<Baseline> {
+  const ort = await import('onnxruntime-web');
+  const { trainingGraph } = await import('@gradscope/onnx');
+  const spec = parseSpec(w.spec);
+  if (spec.kind !== 'residual' && spec.kind !== 'recurrent') return { kind: 'none', note: 'no hand-written onnx baseline for this spec' };
+  const lr = 1e-3;
+  const steps = w.steps ?? 1;
+  const graph = trainingGraph(spec, { batch: w.batch, steps, loss: 'mse' });
+  const session = await ort.InferenceSession.create(graph.model, { executionProviders: ['wasm'], graphOptimizationLevel: 'basic', intraOpNumThreads: threads });
+  const params = initParams(spec, { seed: 0 });
+  const feeds: Record<string, import('onnxruntime-web').Tensor> = {};
+  for (const p of graph.params) feeds[p.name] = new ort.Tensor('float32', Float32Array.from(params[p.name]!.data), p.shape);
+  const inShape = spec.kind === 'residual' ? [w.batch, spec.inputSize] : [w.batch, steps, spec.inputSize];
+  feeds[graph.input] = new ort.Tensor('float32', fill(inShape.reduce((a, b) => a * b, 1), 0), inShape);
+  feeds[graph.target] = new ort.Tensor('float32', fill(w.batch * spec.outputSize, 1), [w.batch, spec.outputSize]);
+  return {
+    kind: 'same',
+    note: "raw onnxruntime-web session of the adapter's own training graph, tensors built once, SGD in place on the host",
+    step: async () => {
+      const out = await session.run(feeds);
+      for (const p of graph.params) {
+        const wData = feeds[p.name]!.data as Float32Array;
+        const g = out[p.grad]!.data as Float32Array;
+        for (let i = 0; i < wData.length; i++) wData[i] = wData[i]! - lr * g[i]!;
+      }
+      for (const t of Object.values(out)) t.dispose();
+    },
+    dispose: () => void session.release(),
   };
 }
 

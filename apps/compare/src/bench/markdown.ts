@@ -1,6 +1,8 @@
-import type { BackendRow, BenchResults } from './run.js';
+import { TRAIN_LOOP_STEPS, type BackendRow, type BenchResults, type Spread } from './run.js';
 
 const ms = (v: number | undefined): string => (v === undefined ? '—' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+/** A median with its interquartile range: `1.23 (1.20–1.31)`. */
+const spread = (s: Spread | undefined): string => (s === undefined ? '—' : `${ms(s.medianMs)} (${ms(s.p25Ms)}–${ms(s.p75Ms)})`);
 const ratio = (v: number | undefined): string => (v === undefined ? '—' : `${v.toFixed(2)}×`);
 
 function table(header: string[], rows: string[][]): string {
@@ -13,27 +15,31 @@ export function renderBenchMarkdown(r: BenchResults): string {
   const label = new Map(r.workloads.map((w) => [w.id, w.label]));
   const row = (x: BackendRow): string[] =>
     x.error
-      ? [label.get(x.workload) ?? x.workload, x.backend, `error: ${x.error}`, '', '', '', '', '', '']
+      ? [label.get(x.workload) ?? x.workload, x.backend, `error: ${x.error}`, '', '', '', '', '', '', '', '']
       : [
           label.get(x.workload) ?? x.workload,
           x.backend,
-          ms(x.monitorOffMs),
-          ms(x.monitorOnMs),
+          spread(x.spread?.monitorOff),
+          spread(x.spread?.monitorOn),
           ratio(x.monitorOverhead),
-          x.baselineKind === 'none' ? '—' : `${ms(x.baselineMs)} (${x.baselineKind})`,
+          spread(x.spread?.trainLoop),
+          ratio(x.trainLoopRatio),
+          x.baselineKind === 'none' ? '—' : `${spread(x.spread?.baseline)} ${x.baselineKind}`,
           ratio(x.baselineRatio),
           torch ? ms(torch.medians[x.workload]) : '—',
           ratio(x.torchRatio),
         ];
-  const header = ['workload', 'backend', 'step ms (monitor off)', 'monitor on', 'monitor overhead', 'hand-written ms', 'adapter / hand-written', 'PyTorch ms', 'adapter / PyTorch'];
+  const header = ['workload', 'backend', 'step ms (monitor off)', 'monitor on', 'monitor overhead', 'train() ms / step', 'train() / step', 'hand-written ms', 'adapter / hand-written', 'PyTorch ms', 'adapter / PyTorch'];
   const groups: [string, string][] = [
     ['main', 'Main workloads'],
     ['larger', 'Larger cases'],
     ['scaling', 'Scaling (with the main workloads: depth 8/16/32, T 20/50/100)'],
   ];
-  const sections = groups.map(([g, title]) => {
+  // A filtered run leaves some groups without rows; they get no empty table.
+  const sections = groups.flatMap(([g, title]) => {
     const ids = new Set(r.workloads.filter((w) => w.group === g).map((w) => w.id));
-    return `## ${title}\n\n${table(header, r.rows.filter((x) => ids.has(x.workload)).map(row))}`;
+    const rows = r.rows.filter((x) => ids.has(x.workload));
+    return rows.length ? [`## ${title}\n\n${table(header, rows.map(row))}`] : [];
   });
   const flopRows = r.rows.filter((x) => x.gflops !== undefined).map((x) => [label.get(x.workload) ?? x.workload, x.backend, x.gflops!.toFixed(2)]);
   const notes = [...new Set(r.rows.filter((x) => x.baselineNote).map((x) => `- ${x.backend}: ${x.baselineNote}`))];
@@ -41,8 +47,9 @@ export function renderBenchMarkdown(r: BenchResults): string {
     '# Benchmarks',
     '',
     `Measured by \`pnpm bench\` on ${r.date.slice(0, 10)} — ${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}, ${r.machine.platform}.`,
-    `Every runtime runs with ${r.threads} thread; medians of training-step latency (SGD, MSE) with tinybench, at least ${r.budget.minIterations} iterations and ${r.budget.timeMs} ms per measurement after ${r.budget.warmupIterations} warm-up steps.`,
-    'Targets: monitor overhead <= 1.05×, adapter / hand-written <= 1.10× where the hand-written model is the same model. The bench reports; it never fails on speed.',
+    `Threads: ${r.threads} asked of every runtime that takes a count; running with ${Object.entries(r.runtimeThreads).map(([k, v]) => `${k} ${v ?? '1 (one JS thread, no setting)'}`).join(', ')}.`,
+    `Training-step latency (SGD, MSE): median (p25–p75) in ms. Per row, monitor off, monitor on, core's \`train()\` loop (per step of ${TRAIN_LOOP_STEPS}-step runs) and the hand-written baseline are measured interleaved, one iteration of each in turn, at least ${r.budget.minIterations} rounds and ${r.budget.timeMs} ms per measurement after ${r.budget.warmupIterations} warm-up rounds.`,
+    'Targets: monitor overhead <= 1.05×, train() / step <= 1.05×, adapter / hand-written <= 1.10× where the hand-written model is the same model. The bench reports; it never fails on speed.',
     '',
     'Runtimes: ' + Object.entries(r.runtimes).map(([k, v]) => `${k} = ${v}`).join('; ') + '.',
     torch

@@ -13,6 +13,7 @@ import { assertReportDirWritable } from '../reporting/write.js';
 interface BenchFlags {
   backends: string;
   only?: string;
+  filter?: string;
   outDir: string;
   torch: boolean;
   time: string;
@@ -32,6 +33,7 @@ export function registerBench(program: Command, io: CliIO): void {
     .description('measure training-step time per backend (monitor off/on), against hand-written runtime code and PyTorch; write BENCHMARKS.md and bench/results.json')
     .option('--backends <list>', 'comma-separated backends', 'tfjs,onnx,brain')
     .option('--only <ids>', `comma-separated workload ids (default: all): ${workloads.map((w) => w.id).join(', ')}`)
+    .option('--filter <substring>', 'only rows whose backend/workload id contains this, e.g. onnx/lstm-h32-t50 or 16x64')
     .option('--out-dir <dir>', 'where BENCHMARKS.md and bench/results.json go', '.')
     .option('--no-torch', 'skip the PyTorch column')
     .option('--time <ms>', 'minimum measuring time per measurement, ms', '1000')
@@ -45,8 +47,10 @@ export function registerBench(program: Command, io: CliIO): void {
       const budget = { timeMs: positiveInt('--time', flags.time), minIterations: positiveInt('--iterations', flags.iterations), warmupIterations: 3 };
       await assertReportDirWritable(join(flags.outDir, 'bench'));
       const results = await runBench({
-        backends: names.map((name) => ({ name, create: () => createBackend(name) })),
+        // The runtimes that take a thread count get it explicitly; the others run on the one JS thread.
+        backends: names.map((name) => ({ name, create: (threads: number) => createBackend(name, name === 'tfjs' || name === 'onnx' ? { threads } : undefined) })),
         workloads: ids ? workloads.filter((w) => ids.includes(w.id)) : workloads,
+        ...(flags.filter === undefined ? {} : { filter: flags.filter }),
         budget,
         torch: flags.torch,
         onProgress: (line) => void io.stderr.write(`bench: ${line}\n`),
