@@ -1,21 +1,4 @@
-import { describe, expect, it } from 'vitest';
-import { formatSoak, runSoak, soakEnabled } from '@gradscope/testkit';
+import { describeSoak } from '@gradscope/testkit/conformance';
 import { createBrainBackend } from './backend.js';
 
-// 10,000 monitored steps: run by `pnpm test:soak` only (GRADSCOPE_SOAK=1), figures in the README's "Soak" line
-describe.skipIf(!soakEnabled)('soak: brain', () => {
-  it('10000 monitored training steps: every step monitored, heap growth < 10% after warm-up', { timeout: 1_800_000 }, async () => {
-    const backend = createBrainBackend();
-    try {
-      const f = await runSoak({ backend });
-      console.log(`soak brain: ${formatSoak(f)}`);
-      expect(f.steps).toBe(10_000);
-      expect(f.monitoredSteps).toBe(10_000);
-      expect(Number.isFinite(f.finalLoss)).toBe(true);
-
-      expect(f.heapGrowth).toBeLessThan(0.1);
-    } finally {
-      await backend.dispose();
-    }
-  });
-});
+describeSoak('brain', () => createBrainBackend());

@@ -3,3 +3,4 @@
 export * from './conformance/index.js';
 export { describeBackendConformance, ConformanceFailure } from './conformance/describe.js';
 export { describeDeepSpec, type DeepSpecOptions } from './conformance/deep-spec.js';
+export { describeSoak } from './conformance/soak-suite.js';
