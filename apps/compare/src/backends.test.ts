@@ -48,3 +48,13 @@ describe('backend registry', () => {
     }
   });
 });
+
+describe('onnx-node', () => {
+  it('creates the onnx backend on onnxruntime-node, and the default compare run leaves it out', async () => {
+    const backend = await createBackend('onnx-node');
+    expect(backend.runtime).toMatchObject({ name: 'onnxruntime-node', device: 'node' });
+    await backend.dispose();
+    const { defaultBackends } = await import('./compare/compare.js');
+    expect(await defaultBackends()).toEqual(['tfjs', 'onnx', 'brain']);
+  });
+});

@@ -12,6 +12,8 @@ export interface BackendEntry {
   /** Argument passed to the factory, when the package offers several flavours of one runtime. */
   readonly options?: Readonly<Record<string, unknown>>;
   readonly description: string;
+  /** Runs only when named (`--backends onnx-node`): a second device of a runtime already in the default run. */
+  readonly optIn?: true;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface BackendEntry {
 export const backendRegistry: readonly BackendEntry[] = [
   { name: 'reference', packageName: '@gradscope/testkit', factory: 'createReferenceBackend', description: 'float64 reference (plain TypeScript)' },
   { name: 'tfjs', packageName: '@gradscope/tfjs', factory: 'createTfjsBackend', description: 'TensorFlow.js' },
-  { name: 'onnx', packageName: '@gradscope/onnx', factory: 'createOnnxBackend', description: 'ONNX Runtime Web' },
+  { name: 'onnx', packageName: '@gradscope/onnx', factory: 'createOnnxBackend', description: 'ONNX Runtime Web (wasm)' },
   { name: 'brain', packageName: '@gradscope/brain', factory: 'createBrainBackend', description: 'brain.js, PyTorch semantics' },
   {
     name: 'brain-stock',
@@ -29,6 +31,14 @@ export const backendRegistry: readonly BackendEntry[] = [
     factory: 'createBrainBackend',
     options: { flavor: 'stock' },
     description: "brain.js's own LSTM (a different model: no separate cell state)",
+  },
+  {
+    name: 'onnx-node',
+    packageName: '@gradscope/onnx',
+    factory: 'createOnnxBackend',
+    options: { device: 'node' },
+    description: 'the same ONNX graphs on onnxruntime-node (native CPU; optional, installed beside @gradscope/onnx)',
+    optIn: true,
   },
 ];
 

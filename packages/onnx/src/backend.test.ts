@@ -58,3 +58,28 @@ describe('onnx backend errors', () => {
     await expect(backend.createModel(spec, rest)).rejects.toThrow('missing: head.bias');
   });
 });
+
+describe('device', () => {
+  it('runs the same graph on onnxruntime-node and on wasm, reports which, and agrees to float32 rounding', async () => {
+    const spec = parseSpec({ kind: 'recurrent', cell: 'lstm', inputSize: 2, hiddenSize: 5, numLayers: 1, outputSize: 1 });
+    const params = initParams(spec, { seed: 3 });
+    const x = { shape: [4, 7, 2], data: Float32Array.from({ length: 56 }, (_, i) => Math.sin(i)) };
+    const y = { shape: [4, 1], data: Float32Array.from([0.1, -0.2, 0.3, 0.4]) };
+    const outputs: Float32Array[] = [];
+    for (const device of ['wasm', 'node'] as const) {
+      const backend = createOnnxBackend({ device });
+      expect(backend.runtime).toMatchObject({ name: device === 'node' ? 'onnxruntime-node' : 'onnxruntime-web', device, threads: 1 });
+      const model = await backend.createModel(spec, params);
+      const report = await model.computeGradients({ input: x, target: y }, 'mse');
+      outputs.push(report.grads['lstm.weight_hh_l0']!.data);
+      await backend.dispose();
+    }
+    const [wasm, node] = outputs;
+    const scale = Math.max(...wasm!.map(Math.abs));
+    for (let i = 0; i < wasm!.length; i++) expect(Math.abs(node![i]! - wasm![i]!)).toBeLessThan(1e-5 * scale);
+  });
+
+  it('names an unknown device', () => {
+    expect(() => createOnnxBackend({ device: 'gpu' as never })).toThrow('onnx device: expected one of wasm|node, got "gpu"');
+  });
+});

@@ -1,4 +1,3 @@
-import * as ort from 'onnxruntime-web';
 import {
   assertSpecSupported,
   BACKEND_SPECIFICATION_VERSION,
@@ -11,6 +10,7 @@ import {
 } from '@gradscope/core';
 import { OnnxConvModel } from './conv-model.js';
 import { OnnxModel } from './model.js';
+import { loadOrtRuntime, type OnnxDevice } from './device.js';
 import type { SessionOptions } from './session.js';
 import { onnxSupports } from './supports.js';
 
@@ -27,22 +27,31 @@ export interface OnnxBackendOptions {
    * session created in the process.
    */
   readonly threads?: number;
+  /**
+   * `wasm` (default): onnxruntime-web's WebAssembly build, in Node and in browsers. `node`: onnxruntime-node's native
+   * CPU build (an optional peer dependency), the same graphs on MLAS kernels; Node.js only.
+   */
+  readonly device?: OnnxDevice;
 }
 
 const onnxBackendIdentity = { name: 'onnx', supports: onnxSupports };
 
-/** The ONNX Runtime Web backend: specs compiled to ONNX graphs with a generated backward graph. */
+/**
+ * The ONNX Runtime backend: specs compiled to ONNX graphs with a generated backward graph, run on onnxruntime-web
+ * (wasm) or onnxruntime-node (`device: 'node'`). Throws `NotSupportedError` when the device cannot load.
+ */
 export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
   const models = new Set<OnnxModel | OnnxConvModel>();
   let disposed = false;
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`onnx threads: expected an integer >= 1, got ${threads}`);
-  ort.env.wasm.numThreads = threads;
-  const sessionOptions: SessionOptions = { intraOpNumThreads: threads, ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}) };
+  const ort = loadOrtRuntime(options.device ?? 'wasm');
+  ort.setThreads(threads);
+  const sessionOptions: SessionOptions = { runtime: ort, intraOpNumThreads: threads, ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}) };
   return {
     specificationVersion: BACKEND_SPECIFICATION_VERSION,
     name: 'onnx',
-    runtime: { name: 'onnxruntime-web', version: ort.env.versions.web ?? 'unknown', device: 'wasm', threads },
+    runtime: { name: ort.packageName, version: ort.version, device: ort.device, threads },
     supports: onnxSupports,
     async createModel(spec: ModelSpec, params: ParamSet): Promise<Model> {
       if (disposed) throw new DisposedError('onnx backend');

@@ -7,3 +7,4 @@ export { batchNormTraining, type BatchNormTrainingOptions, type BatchNormTrainin
 export { compileModel, CompileError, trainingGraph, type CompiledModel, type CompileOptions, type Purpose, type TrainingGraph } from './compile.js';
 export { liveSessionCount, OnnxSession, type Feeds, type Fetched } from './session.js';
 export { IR_VERSION, OPSET_VERSION } from './proto.js';
+export { loadOrtRuntime, onnxDevices, type OnnxDevice, type OrtRuntime } from './device.js';

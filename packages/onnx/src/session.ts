@@ -1,4 +1,5 @@
-import * as ort from 'onnxruntime-web';
+import type * as ort from 'onnxruntime-web';
+import { loadOrtRuntime, type OrtRuntime } from './device.js';
 
 /** Float32 feeds by input name, with their shapes. */
 export type Feeds = Record<string, { readonly dims: readonly number[]; readonly data: Float32Array }>;
@@ -11,13 +12,16 @@ export interface SessionOptions {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** onnxruntime's intra-op thread count; left unset, onnxruntime picks one from the core count. */
   readonly intraOpNumThreads?: number;
+  /** Which onnxruntime runs the session (default: onnxruntime-web's wasm build). */
+  readonly runtime?: OrtRuntime;
 }
 
 let live = 0;
 
 /**
  * onnxruntime-web's wasm runtime fails ("failed to call OrtRun()") when runs of different sessions overlap, so
- * every call into it goes through this one queue, whichever model or session it comes from.
+ * every call into it goes through this one queue, whichever model or session it comes from. onnxruntime-node's
+ * sessions go through it too: one process-wide order keeps both devices' behaviour (and timings) alike.
  */
 let tail: Promise<unknown> = Promise.resolve();
 function exclusive<T>(f: () => Promise<T>): Promise<T> {
@@ -35,18 +39,22 @@ export function liveSessionCount(): number {
 export class OnnxSession {
   private released = false;
 
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly runtime: OrtRuntime,
+  ) {}
 
   static async create(model: Uint8Array, options: SessionOptions = {}): Promise<OnnxSession> {
+    const runtime = options.runtime ?? loadOrtRuntime('wasm');
     const session = await exclusive(() =>
-      ort.InferenceSession.create(model, {
-        executionProviders: ['wasm'],
+      runtime.InferenceSession.create(model, {
+        executionProviders: [...runtime.executionProviders],
         graphOptimizationLevel: options.graphOptimizationLevel ?? 'basic',
         ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
       }),
     );
     live++;
-    return new OnnxSession(session);
+    return new OnnxSession(session, runtime);
   }
 
   get inputNames(): readonly string[] {
@@ -59,7 +67,7 @@ export class OnnxSession {
 
   async run(feeds: Feeds, fetch: readonly string[] = this.session.outputNames): Promise<Fetched> {
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new this.runtime.Tensor('float32', t.data, t.dims);
     return exclusive(async () => {
       const results = await this.session.run(ortFeeds, fetch);
       const out: Fetched = {};

@@ -64,19 +64,19 @@ export async function tfjsBaseline(w: Workload): Promise<Baseline> {
 }
 
 /**
- * onnx: raw onnxruntime-web running the adapter's own training graph (the one an unmonitored `trainStep` runs),
+ * onnx: raw onnxruntime (web's wasm build or node's native one, as the adapter's `device`) running the adapter's own training graph (the one an unmonitored `trainStep` runs),
  * with tensors built once and plain SGD written in place over their data, as a user driving ORT by hand would.
  * The gap to the adapter is its host-side work: feeds, copies of the outputs, global norm, finite checks, optimizer.
  */
-export async function onnxBaseline(w: Workload, threads: number): Promise<Baseline> {
-  const ort = await import('onnxruntime-web');
-  const { trainingGraph } = await import('@gradscope/onnx');
+export async function onnxBaseline(w: Workload, threads: number, device: 'wasm' | 'node' = 'wasm'): Promise<Baseline> {
+  const { trainingGraph, loadOrtRuntime } = await import('@gradscope/onnx');
+  const ort = loadOrtRuntime(device);
   const spec = parseSpec(w.spec);
   if (spec.kind !== 'residual' && spec.kind !== 'recurrent') return { kind: 'none', note: 'no hand-written onnx baseline for this spec' };
   const lr = 1e-3;
   const steps = w.steps ?? 1;
   const graph = trainingGraph(spec, { batch: w.batch, steps, loss: 'mse' });
-  const session = await ort.InferenceSession.create(graph.model, { executionProviders: ['wasm'], graphOptimizationLevel: 'basic', intraOpNumThreads: threads });
+  const session = await ort.InferenceSession.create(graph.model, { executionProviders: [...ort.executionProviders], graphOptimizationLevel: 'basic', intraOpNumThreads: threads });
   const params = initParams(spec, { seed: 0 });
   const feeds: Record<string, import('onnxruntime-web').Tensor> = {};
   for (const p of graph.params) feeds[p.name] = new ort.Tensor('float32', Float32Array.from(params[p.name]!.data), p.shape);
@@ -85,7 +85,7 @@ export async function onnxBaseline(w: Workload, threads: number): Promise<Baseli
   feeds[graph.target] = new ort.Tensor('float32', fill(w.batch * spec.outputSize, 1), [w.batch, spec.outputSize]);
   return {
     kind: 'same',
-    note: "raw onnxruntime-web session of the adapter's own training graph, tensors built once, SGD in place on the host",
+    note: `raw ${ort.packageName} session of the adapter's own training graph, tensors built once, SGD in place on the host`,
     step: async () => {
       const out = await session.run(feeds);
       for (const p of graph.params) {

@@ -107,6 +107,7 @@ async function baselineFor(backend: string, w: Workload, threads: number): Promi
   if (backend === 'tfjs') return tfjsBaseline(w);
   if (backend === 'brain') return brainBaseline(w);
   if (backend === 'onnx') return onnxBaseline(w, threads);
+  if (backend === 'onnx-node') return onnxBaseline(w, threads, 'node');
   return { kind: 'none', note: `no hand-written ${backend} baseline` };
 }
 

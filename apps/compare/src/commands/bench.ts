@@ -27,6 +27,9 @@ function positiveInt(flag: string, value: string): number {
 }
 
 /** `gradscope bench`: training-step medians per backend vs hand-written runtime code and PyTorch; never fails on speed. */
+/** Backends whose runtime takes a thread count; brain.js and the reference run on the one JS thread. */
+const threadedBackends = new Set(['tfjs', 'onnx', 'onnx-node']);
+
 export function registerBench(program: Command, io: CliIO): void {
   program
     .command('bench')
@@ -47,8 +50,7 @@ export function registerBench(program: Command, io: CliIO): void {
       const budget = { timeMs: positiveInt('--time', flags.time), minIterations: positiveInt('--iterations', flags.iterations), warmupIterations: 3 };
       await assertReportDirWritable(join(flags.outDir, 'bench'));
       const results = await runBench({
-        // The runtimes that take a thread count get it explicitly; the others run on the one JS thread.
-        backends: names.map((name) => ({ name, create: (threads: number) => createBackend(name, name === 'tfjs' || name === 'onnx' ? { threads } : undefined) })),
+        backends: names.map((name) => ({ name, create: (threads: number) => createBackend(name, threadedBackends.has(name) ? { threads } : undefined) })),
         workloads: ids ? workloads.filter((w) => ids.includes(w.id)) : workloads,
         ...(flags.filter === undefined ? {} : { filter: flags.filter }),
         budget,

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Backend } from '@gradscope/core';
-import { availableBackendNames, BackendUnavailableError, createBackend, findBackendEntry } from '../backends.js';
+import { availableBackendNames, backendRegistry, BackendUnavailableError, createBackend, findBackendEntry } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
 import { VERSION } from '../version.js';
 import { inProcessRunner, workerPoolRunner, type Job, type JobOutcome, type JobRunner } from './jobs.js';
@@ -43,8 +43,10 @@ export interface CompareOptions {
   backendFactories?: Readonly<Record<string, () => Promise<Backend>>>;
 }
 
-async function defaultBackends(): Promise<string[]> {
-  const adapters = (await availableBackendNames()).filter((n) => n !== REFERENCE && n !== STOCK_LSTM);
+/** What `compare` runs when `--backends` is not given: every adapter that loads, without the reference and the opt-in ones. */
+export async function defaultBackends(): Promise<string[]> {
+  const optIn = new Set(backendRegistry.filter((b) => b.optIn).map((b) => b.name));
+  const adapters = (await availableBackendNames()).filter((n) => n !== REFERENCE && n !== STOCK_LSTM && !optIn.has(n));
   return adapters.length > 0 ? adapters : [REFERENCE];
 }
 
@@ -58,7 +60,7 @@ export function defaultWorkers(): number {
  * finish together.
  */
 function estimatedCost(w: Workload, backend: string, train: boolean): number {
-  const speed = backend === 'onnx' ? 0.2 : backend === 'reference' ? 3 : 1;
+  const speed = backend.startsWith('onnx') ? 0.2 : backend === 'reference' ? 3 : 1;
   const steps = train ? w.data.train.length : 1;
   if (w.mnist) return (train ? steps * 5 * w.mnist.depth : 4 * 60 * w.mnist.depth) * speed;
   if (w.time) return steps * w.time.T * (w.time.cell === 'rnn' ? 0.15 : 0.6) * speed;

@@ -5,8 +5,9 @@ const backendColors: Readonly<Record<string, string>> = {
   onnx: '#1a73e8',
   brain: '#188038',
   'brain-stock': '#9334e6',
+  'onnx-node': '#12b5cb',
 };
-const spare = ['#d01884', '#12b5cb', '#795548', '#b06000'];
+const spare = ['#d01884', '#795548', '#b06000', '#5f6368'];
 
 export function colorOf(backend: string, allBackends: readonly string[]): string {
   // own keys only: a backend named "constructor" in a received results.json is not Object's constructor
