@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { NotSupportedError } from '@gradscope/core';
+import { installCopyFreeWasmSlice } from './wasm-slice.js';
 
 /** tfjs backends gradscope can run on. `webgpu` needs `@tensorflow/tfjs-backend-webgpu` imported by the app. */
 export type TfjsDevice = 'wasm' | 'cpu' | 'webgl' | 'webgpu';
@@ -15,6 +16,7 @@ export function isNode(): boolean {
  * in one process switch it before each call). Throws `NotSupportedError` when tfjs cannot run it.
  */
 export async function activateDevice(device: TfjsDevice): Promise<void> {
+  if (device === 'wasm') installCopyFreeWasmSlice();
   if (tf.getBackend() === device) return;
   let ok: boolean;
   try {
