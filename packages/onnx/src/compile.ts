@@ -46,6 +46,8 @@ export interface CompiledModel {
   readonly model: Uint8Array;
   /** The graph outputs this purpose fetches. */
   readonly fetch: readonly string[];
+  /** Nodes of the generated graph by op type: the kernels a run launches, before onnxruntime's own fusions. */
+  readonly opCounts: Readonly<Record<string, number>>;
 }
 
 /** The training graph has no loss for this purpose (a programming error in the adapter). */
@@ -109,7 +111,7 @@ export function compileModel(spec: NetworkSpec, options: CompileOptions): Compil
     g.output(g.rename(fwd.output, names.output));
     out(names.output);
   }
-  if (purpose === 'forward') return { model: g.toModel(), fetch };
+  if (purpose === 'forward') return { model: g.toModel(), fetch, opCounts: g.opCounts() };
   if (!options.loss) throw new CompileError(`purpose "${purpose}" needs a loss`);
   const loss = g.rename(appendLoss(g, options.loss, fwd.output, g.input(names.target, [batch, spec.outputSize]), batch), names.loss);
   g.output(loss);
@@ -143,7 +145,7 @@ export function compileModel(spec: NetworkSpec, options: CompileOptions): Compil
       }
     }
   }
-  return { model: g.toModel(), fetch };
+  return { model: g.toModel(), fetch, opCounts: g.opCounts() };
 }
 
 /** What driving a training graph by hand needs: its bytes and the names to feed and fetch. */
@@ -155,6 +157,8 @@ export interface TrainingGraph {
   /** mse: the target; crossEntropy: one-hot labels `[batch, outputSize]`. */
   readonly target: string;
   readonly loss: string;
+  /** Nodes by op type (see `CompiledModel.opCounts`). */
+  readonly opCounts: Readonly<Record<string, number>>;
 }
 
 /**
@@ -162,7 +166,7 @@ export interface TrainingGraph {
  * such as the bench's hand-written baseline.
  */
 export function trainingGraph(spec: NetworkSpec, options: Omit<CompileOptions, 'purpose'> & { readonly loss: LossName }): TrainingGraph {
-  const { model } = compileModel(spec, { ...options, purpose: 'train' });
+  const { model, opCounts } = compileModel(spec, { ...options, purpose: 'train' });
   const params = paramShapes(spec).map((p) => ({ name: p.name, shape: p.shape, grad: names.grad(p.name) }));
-  return { model, params, input: names.input, target: names.target, loss: names.loss };
+  return { model, params, input: names.input, target: names.target, loss: names.loss, opCounts };
 }

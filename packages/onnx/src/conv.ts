@@ -118,7 +118,7 @@ export function compileConvModel(spec: ConvResidualSpec, options: ConvCompileOpt
     fetch.push(name);
   };
   if (purpose !== 'train') out(fwd.output, names.output);
-  if (purpose === 'forward') return { model: g.toModel(), fetch };
+  if (purpose === 'forward') return { model: g.toModel(), fetch, opCounts: g.opCounts() };
   if (!options.loss) throw new CompileError(`purpose "${purpose}" needs a loss`);
   const loss: LossName = options.loss;
   out(appendLoss(g, loss, fwd.output, g.input(names.target, [batch, spec.outputSize]), batch), names.loss);
@@ -134,5 +134,5 @@ export function compileConvModel(spec: ConvResidualSpec, options: ConvCompileOpt
     deadUnitCounts(g, fwd.blockActivations.flat());
     fetch.push(names.blockNorms, DEAD_UNIT_COUNTS);
   }
-  return { model: g.toModel(), fetch };
+  return { model: g.toModel(), fetch, opCounts: g.opCounts() };
 }

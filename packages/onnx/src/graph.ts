@@ -172,6 +172,13 @@ export class Graph {
     return { name: this.name, nodes, inputs: this.inputs, outputs: this.outputs, initializers: this.initializers };
   }
 
+  /** Nodes by op type: the kernels a run of this graph launches, before onnxruntime's own fusions. */
+  opCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const n of this.nodes) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
+    return counts;
+  }
+
   toModel(options?: ModelOptions): Uint8Array {
     return encodeModel(this.toGraphValue(), options);
   }

@@ -42,6 +42,7 @@ export function renderBenchMarkdown(r: BenchResults): string {
     return rows.length ? [`## ${title}\n\n${table(header, rows.map(row))}`] : [];
   });
   const flopRows = r.rows.filter((x) => x.gflops !== undefined).map((x) => [label.get(x.workload) ?? x.workload, x.backend, x.gflops!.toFixed(2)]);
+  const where = whereTheTimeGoes(r, (id) => label.get(id) ?? id);
   const notes = [...new Set(r.rows.filter((x) => x.baselineNote).map((x) => `- ${x.backend}: ${x.baselineNote}`))];
   return [
     '# Benchmarks',
@@ -63,9 +64,38 @@ export function renderBenchMarkdown(r: BenchResults): string {
     '',
     table(['workload', 'backend', 'GFLOP/s'], flopRows),
     '',
+    ...where,
     '## Hand-written baselines',
     '',
     ...notes,
     '',
   ].join('\n');
+}
+
+/**
+ * Per backend: kernels per step and their commonest ops, and (where the hand-written baseline runs the same model)
+ * the share of the step spent outside it — host-side feeds, copies, norms, optimizer.
+ */
+function whereTheTimeGoes(r: BenchResults, label: (id: string) => string): string[] {
+  const rows = r.rows.filter((x) => !x.error && x.kernels);
+  if (rows.length === 0) return [];
+  // Only onnx's baseline runs the very graph the adapter runs; tfjs' is tf.layers, another implementation.
+  const share = (x: BackendRow): string =>
+    x.backend.startsWith('onnx') && x.baselineKind === 'same' && x.monitorOffMs !== undefined && x.baselineMs !== undefined
+      ? `${Math.max(0, (100 * (x.monitorOffMs - x.baselineMs)) / x.monitorOffMs).toFixed(0)}%`
+      : '—';
+  const kernels = (x: BackendRow): string[] =>
+    x.kernels
+      ? [`${x.kernels.perStep} (${x.kernels.source === 'graph' ? 'graph nodes' : 'profiled'})`, x.kernels.top.map(([op, n]) => `${op} ${n}`).join(', ')]
+      : ['—', '—'];
+  return [
+    '## Where the time goes',
+    '',
+    'Kernels per unmonitored step: onnx counts the nodes of the generated training graph (onnxruntime may fuse a few),',
+    "tfjs counts what its profiler saw in one step; brain.js runs its own loops. Outside the runtime (onnx): the part of",
+    'a step that raw onnxruntime on the same graph does not spend (host-side feeds, output copies, norms, optimizer).',
+    '',
+    table(['workload', 'backend', 'kernels / step', 'commonest ops', 'outside the runtime'], rows.map((x) => [label(x.workload), x.backend, ...kernels(x), share(x)])),
+    '',
+  ];
 }

@@ -50,3 +50,46 @@ describe('runBench', () => {
     expect(results.rows).toEqual([]);
   });
 });
+
+describe('where the time goes', () => {
+  it('counts the onnx training graph\'s kernels per step, the same count for both devices, and renders them', async () => {
+    const { createOnnxBackend, trainingGraph } = await import('@gradscope/onnx');
+    const { parseSpec } = await import('@gradscope/core');
+    const results = await runBench({
+      backends: [
+        { name: 'onnx', create: async (threads) => createOnnxBackend({ threads }) },
+        { name: 'onnx-node', create: async (threads) => createOnnxBackend({ threads, device: 'node' }) },
+      ],
+      workloads: tiny,
+      filter: 'tiny-lstm',
+      budget: { timeMs: 1, minIterations: 3, warmupIterations: 1 },
+      torch: false,
+    });
+    const graph = trainingGraph(parseSpec(tiny[1]!.spec), { batch: 2, steps: 3, loss: 'mse' });
+    const nodes = Object.values(graph.opCounts).reduce((a, b) => a + b, 0);
+    expect(results.rows.map((r) => [r.backend, r.kernels?.perStep, r.kernels?.source])).toEqual([
+      ['onnx', nodes, 'graph'],
+      ['onnx-node', nodes, 'graph'],
+    ]);
+    const top = results.rows[0]!.kernels!.top;
+    expect(top[0]![1]).toBe(Math.max(...Object.values(graph.opCounts)));
+    const md = renderBenchMarkdown(results);
+    expect(md).toContain('## Where the time goes');
+    expect(md).toContain(`| tiny LSTM | onnx-node | ${nodes} (graph nodes) | ${top.map(([op, n]) => `${op} ${n}`).join(', ')} |`);
+  });
+});
+
+describe('isolated backends', () => {
+  it('measures a registry backend in its own worker thread and reports its rows and progress', async () => {
+    const { inWorker } = await import('./isolated.js');
+    const lines: string[] = [];
+    const measured = await inWorker('onnx', { threads: 1 }, (l) => lines.push(l))(['rnn-h32-t50'], { timeMs: 1, minIterations: 3, warmupIterations: 1 });
+    expect(lines).toEqual(['onnx rnn-h32-t50']);
+    expect(measured.runtime).toBe('onnxruntime-web 1.30.0 (wasm)');
+    expect(measured.threads).toBe(1);
+    expect(measured.rows).toHaveLength(1);
+    expect(measured.rows[0]).toMatchObject({ backend: 'onnx', workload: 'rnn-h32-t50', baselineKind: 'same' });
+    expect(measured.rows[0]!.error).toBeUndefined();
+    expect(measured.rows[0]!.monitorOffMs).toBeGreaterThan(0);
+  });
+});

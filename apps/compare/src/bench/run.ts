@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { initParams, parseSpec, parseTrainingConfig, train, type Backend, type Batch, type Model, type Task } from '@gradscope/core';
+import { initParams, parseSpec, parseTrainingConfig, train, type Backend, type Batch, type Model, type NetworkSpec, type Task } from '@gradscope/core';
 import { brainBaseline, onnxBaseline, tfjsBaseline, type Baseline } from './baselines.js';
 import { measureInterleaved, type Budget, type Outcome, type Task as MeasuredTask, type Timing } from './measure.js';
 import { runTorchBaseline, type TorchOutcome } from './torch.js';
@@ -9,6 +9,11 @@ export interface BenchBackend {
   readonly name: string;
   /** Creates the backend with this thread count (reported back as `runtime.threads` where the runtime takes one). */
   readonly create: (threads: number) => Promise<Backend>;
+  /**
+   * Measures these workloads somewhere of its own (the CLI: a fresh worker thread per backend), so no runtime's heap
+   * or wasm instance left by another slows it: measured here, onnx's 16×256 step took 21 ms alone and 30 ms after tfjs.
+   */
+  readonly isolated?: (workloadIds: readonly string[], budget: Budget) => Promise<MeasuredBackend>;
 }
 
 export interface BenchOptions {
@@ -51,7 +56,17 @@ export interface BackendRow {
   readonly spread?: { readonly monitorOff: Spread; readonly monitorOn: Spread; readonly trainLoop: Spread; readonly baseline?: Spread };
   readonly gflops?: number;
   readonly samples?: number;
+  /** Kernels one unmonitored training step launches, and the most frequent ops (where the backend can tell). */
+  readonly kernels?: KernelCount;
   readonly error?: string;
+}
+
+export interface KernelCount {
+  readonly perStep: number;
+  /** Op types by count, most frequent first (at most 4). */
+  readonly top: readonly (readonly [string, number])[];
+  /** What was counted: `graph` (nodes of the generated ONNX graph) or `profile` (tfjs' kernel profiler). */
+  readonly source: 'graph' | 'profile';
 }
 
 export interface BenchResults {
@@ -113,6 +128,27 @@ async function baselineFor(backend: string, w: Workload, threads: number): Promi
 
 const spreadOf = (t: Timing): Spread => ({ medianMs: t.medianMs, p25Ms: t.p25Ms, p75Ms: t.p75Ms });
 
+function kernelCount(counts: Readonly<Record<string, number>>, source: KernelCount['source']): KernelCount {
+  const sorted = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  return { perStep: sorted.reduce((n, [, c]) => n + c, 0), top: sorted.slice(0, 4), source };
+}
+
+/** onnx: the nodes of the training graph a step runs; tfjs: the kernels its profiler sees in one step; brain: none. */
+async function countKernels(name: string, model: Model, spec: NetworkSpec, w: Workload, batch: Batch): Promise<KernelCount | undefined> {
+  if (name.startsWith('onnx') && (spec.kind === 'residual' || spec.kind === 'recurrent')) {
+    const { trainingGraph } = await import('@gradscope/onnx');
+    return kernelCount(trainingGraph(spec, { batch: w.batch, steps: w.steps ?? 1, loss: 'mse' }).opCounts, 'graph');
+  }
+  if (name === 'tfjs') {
+    const tf = await import('@tensorflow/tfjs');
+    const info = await tf.profile(async () => void (await model.trainStep(batch)));
+    const counts: Record<string, number> = {};
+    for (const k of info.kernels) counts[k.name] = (counts[k.name] ?? 0) + 1;
+    return kernelCount(counts, 'profile');
+  }
+  return undefined;
+}
+
 /**
  * One row: monitor off, monitor on, the `train()` loop and the hand-written baseline, measured interleaved. A
  * baseline that fails to build or to run (brain.js's own RNNTimeStep can diverge to NaN and then throws) is
@@ -155,6 +191,7 @@ async function measureRow(name: string, backend: Backend, w: Workload, threads: 
     const base = b?.ok ? b.timing : undefined;
     if (b && !b.ok) baselineNote = `${baseline!.note} — failed here: ${b.error}`;
     const flops = denseStepFlops(w);
+    const kernels = await countKernels(name, m, spec, w, batch);
     return {
       backend: name,
       workload: w.id,
@@ -170,6 +207,7 @@ async function measureRow(name: string, backend: Backend, w: Workload, threads: 
       spread: { monitorOff: spreadOf(off), monitorOn: spreadOf(on), trainLoop: spreadOf(loop), ...(base ? { baseline: spreadOf(base) } : {}) },
       gflops: flops === undefined ? undefined : flops / (off.medianMs / 1e3) / 1e9,
       samples: off.samples,
+      ...(kernels ? { kernels } : {}),
     };
   } catch (e) {
     return { backend: name, workload: w.id, baselineKind: 'none', baselineNote: '', error: e instanceof Error ? e.message : String(e) };
@@ -177,6 +215,30 @@ async function measureRow(name: string, backend: Backend, w: Workload, threads: 
     if (baseline && baseline.kind !== 'none') baseline.dispose();
     await model?.dispose();
   }
+}
+
+/** What one backend's rows came with. */
+export interface MeasuredBackend {
+  readonly rows: readonly BackendRow[];
+  /** `name version (device)` of its runtime. */
+  readonly runtime: string;
+  readonly threads: number | undefined;
+}
+
+/** Every row of one backend, in this thread, one after the other. */
+export async function measureBackend(entry: BenchBackend, workloads: readonly Workload[], budget: Budget, log: (line: string) => void): Promise<MeasuredBackend> {
+  const threads = 1;
+  const backend = await entry.create(threads);
+  const rows: BackendRow[] = [];
+  try {
+    for (const w of workloads) {
+      log(`${entry.name} ${w.id}`);
+      rows.push(await measureRow(entry.name, backend, w, threads, budget));
+    }
+  } finally {
+    await backend.dispose();
+  }
+  return { rows, runtime: `${backend.runtime.name} ${backend.runtime.version} (${backend.runtime.device})`, threads: backend.runtime.threads };
 }
 
 /** Measures every backend on every workload (or the rows `filter` matches) in this process, and PyTorch alongside. */
@@ -192,14 +254,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   for (const entry of options.backends) {
     const mine = workloads.filter((w) => matches(entry.name, w));
     if (mine.length === 0) continue;
-    const backend = await entry.create(threads);
-    runtimes[entry.name] = `${backend.runtime.name} ${backend.runtime.version} (${backend.runtime.device})`;
-    runtimeThreads[entry.name] = backend.runtime.threads;
-    for (const w of mine) {
-      log(`${entry.name} ${w.id}`);
-      rows.push(await measureRow(entry.name, backend, w, threads, budget));
-    }
-    await backend.dispose();
+    const measured = entry.isolated ? await entry.isolated(mine.map((w) => w.id), budget) : await measureBackend(entry, mine, budget, log);
+    runtimes[entry.name] = measured.runtime;
+    runtimeThreads[entry.name] = measured.threads;
+    rows.push(...measured.rows);
   }
   log('pytorch');
   const torch: TorchOutcome = options.torch === false ? { available: false, reason: 'disabled with --no-torch' } : runTorchBaseline(workloads, threads, budget.timeMs / 1e3, budget.minIterations);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '@gradscope/core/node';
 import { createBackend, findBackendEntry } from '../backends.js';
+import { inWorker } from '../bench/isolated.js';
 import { renderBenchMarkdown } from '../bench/markdown.js';
 import { runBench } from '../bench/run.js';
 import { workloads } from '../bench/workloads.js';
@@ -34,7 +35,7 @@ export function registerBench(program: Command, io: CliIO): void {
   program
     .command('bench')
     .description('measure training-step time per backend (monitor off/on), against hand-written runtime code and PyTorch; write BENCHMARKS.md and bench/results.json')
-    .option('--backends <list>', 'comma-separated backends', 'tfjs,onnx,brain')
+    .option('--backends <list>', 'comma-separated backends', 'tfjs,onnx,onnx-node,brain')
     .option('--only <ids>', `comma-separated workload ids (default: all): ${workloads.map((w) => w.id).join(', ')}`)
     .option('--filter <substring>', 'only rows whose backend/workload id contains this, e.g. onnx/lstm-h32-t50 or 16x64')
     .option('--out-dir <dir>', 'where BENCHMARKS.md and bench/results.json go', '.')
@@ -49,13 +50,18 @@ export function registerBench(program: Command, io: CliIO): void {
       if (unknown.length) throw new UsageError(`--only: unknown workload ${unknown.join(', ')} (expected ${workloads.map((w) => w.id).join('|')})`);
       const budget = { timeMs: positiveInt('--time', flags.time), minIterations: positiveInt('--iterations', flags.iterations), warmupIterations: 3 };
       await assertReportDirWritable(join(flags.outDir, 'bench'));
+      const progress = (line: string): void => void io.stderr.write(`bench: ${line}\n`);
       const results = await runBench({
-        backends: names.map((name) => ({ name, create: (threads: number) => createBackend(name, threadedBackends.has(name) ? { threads } : undefined) })),
+        // Each backend in a fresh worker thread: runtimes measured one after another in one isolate slow each other.
+        backends: names.map((name) => {
+          const options = (threads: number) => (threadedBackends.has(name) ? { threads } : undefined);
+          return { name, create: (threads: number) => createBackend(name, options(threads)), isolated: inWorker(name, options(1), progress) };
+        }),
         workloads: ids ? workloads.filter((w) => ids.includes(w.id)) : workloads,
         ...(flags.filter === undefined ? {} : { filter: flags.filter }),
         budget,
         torch: flags.torch,
-        onProgress: (line) => void io.stderr.write(`bench: ${line}\n`),
+        onProgress: progress,
       });
       const markdown = renderBenchMarkdown(results);
       await writeFileAtomic(join(flags.outDir, 'bench', 'results.json'), `${stringifyJson(results)}\n`);
