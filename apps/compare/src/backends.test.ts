@@ -49,6 +49,15 @@ describe('backend registry', () => {
   });
 });
 
+describe('a runtime that cannot run here', () => {
+  it('is an unavailable backend naming why, so the default run skips it instead of failing', async () => {
+    const { BackendUnavailableError } = await import('./backends.js');
+    const err = await createBackend('tfjs', { backend: 'webgpu' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect((err as Error).message).toMatch(/^backend "tfjs" is not available: tfjs backend does not support device "webgpu"/);
+  });
+});
+
 describe('onnx-node', () => {
   it('creates the onnx backend on onnxruntime-node, and the default compare run leaves it out', async () => {
     const backend = await createBackend('onnx-node');

@@ -1,4 +1,4 @@
-import { BACKEND_SPECIFICATION_VERSION, GradscopeError, type Backend } from '@gradscope/core';
+import { BACKEND_SPECIFICATION_VERSION, GradscopeError, NotSupportedError, type Backend } from '@gradscope/core';
 import { UsageError } from './cli-errors.js';
 
 /** A backend the CLI can create: the adapter package is imported only when the backend is used. */
@@ -87,7 +87,15 @@ export async function createBackend(name: string, options?: Readonly<Record<stri
   const entry = findBackendEntry(name);
   const factory = await importAdapterExport(name, entry.packageName, entry.factory);
   const merged = options ? { ...entry.options, ...options } : entry.options;
-  const backend: unknown = await (factory as (options?: unknown) => unknown)(merged);
+  let backend: unknown;
+  try {
+    backend = await (factory as (options?: unknown) => unknown)(merged);
+  } catch (err) {
+    // A runtime that cannot run here (onnx-node without onnxruntime-node, a tfjs device this machine lacks) is
+    // unavailable, like a missing package, so listing what loads skips it instead of failing.
+    if (err instanceof NotSupportedError) throw new BackendUnavailableError(name, err.message);
+    throw err;
+  }
   if (!isBackend(backend)) throw new BackendUnavailableError(name, `${entry.factory}() did not return a gradscope Backend`);
   if (backend.specificationVersion !== BACKEND_SPECIFICATION_VERSION) {
     await backend.dispose();
