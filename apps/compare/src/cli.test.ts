@@ -170,7 +170,7 @@ describe('gradscope errors: one clear message, no stack trace', () => {
   it('compare with an unknown backend in --backends: usage error, exit 2', () => {
     const r = run('compare', '--backends', 'reference,pytorch', '--suite', 'smoke', '--out', join(tmp, 'unused'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('gradscope: error: unknown backend "pytorch" (expected one of reference|tfjs|onnx|brain|brain-stock)\n');
+    expect(r.stderr).toBe('gradscope: error: unknown backend "pytorch" (expected one of reference|tfjs|onnx|brain|brain-stock|onnx-node)\n');
     expect(existsSync(join(tmp, 'unused'))).toBe(false);
   });
 
