@@ -165,7 +165,8 @@ describe('the web page in Chromium', () => {
     for (const b of all) expect(await points(page, `heatmap-${b}`), `heatmap of ${b}`).toBe(8 * 4); // 8 blocks × steps 0, 4, 8, 12
     expect(await points(page, 'loss')).toBe(3 * 12);
     await page.screenshot({ path: join(out, 'depth.png'), fullPage: true });
-    await copyFile(join(out, 'depth.png'), join(webRoot, 'docs', 'screenshot.png'));
+    // The README's picture is refreshed only when asked, so a test run leaves the work tree clean.
+    if (process.env['GRADSCOPE_UPDATE_SCREENSHOT']) await copyFile(join(out, 'depth.png'), join(webRoot, 'docs', 'screenshot.png'));
 
     expect(results.suite.name).toBe('web');
     expect(results.depth.runs.map((r) => r.backend)).toEqual(all);
