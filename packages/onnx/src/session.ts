@@ -21,7 +21,7 @@ let live = 0;
 /**
  * onnxruntime-web's wasm runtime fails ("failed to call OrtRun()") when runs of different sessions overlap, so
  * every call into it goes through this one queue, whichever model or session it comes from. onnxruntime-node's
- * sessions go through it too: one process-wide order keeps both devices' behaviour (and timings) alike.
+ * sessions use it as well, so both devices run calls in the same order.
  */
 let tail: Promise<unknown> = Promise.resolve();
 function exclusive<T>(f: () => Promise<T>): Promise<T> {

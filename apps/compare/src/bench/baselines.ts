@@ -1,4 +1,5 @@
 import { initParams, parseSpec, type NetworkSpec } from '@gradscope/core';
+import type { OnnxDevice } from '@gradscope/onnx';
 import type { Workload } from './workloads.js';
 
 /** A training step written directly in a runtime, as its own users would, or the reason there is none. */
@@ -64,11 +65,11 @@ export async function tfjsBaseline(w: Workload): Promise<Baseline> {
 }
 
 /**
- * onnx: raw onnxruntime (web's wasm build or node's native one, as the adapter's `device`) running the adapter's own training graph (the one an unmonitored `trainStep` runs),
- * with tensors built once and plain SGD written in place over their data, as a user driving ORT by hand would.
+ * onnx: raw onnxruntime (web's wasm or node's native build, as the adapter's `device`) running the adapter's own
+ * training graph (the one an unmonitored `trainStep` runs), with tensors built once and plain SGD written in place over their data, as a user driving ORT by hand would.
  * The gap to the adapter is its host-side work: feeds, copies of the outputs, global norm, finite checks, optimizer.
  */
-export async function onnxBaseline(w: Workload, threads: number, device: 'wasm' | 'node' = 'wasm'): Promise<Baseline> {
+export async function onnxBaseline(w: Workload, threads: number, device: OnnxDevice = 'wasm'): Promise<Baseline> {
   const { trainingGraph, loadOrtRuntime } = await import('@gradscope/onnx');
   const ort = loadOrtRuntime(device);
   const spec = parseSpec(w.spec);

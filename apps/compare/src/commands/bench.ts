@@ -27,10 +27,10 @@ function positiveInt(flag: string, value: string): number {
   return n;
 }
 
-/** `gradscope bench`: training-step medians per backend vs hand-written runtime code and PyTorch; never fails on speed. */
 /** Backends whose runtime takes a thread count; brain.js and the reference run on the one JS thread. */
 const threadedBackends = new Set(['tfjs', 'onnx', 'onnx-node']);
 
+/** `gradscope bench`: training-step medians per backend vs hand-written runtime code and PyTorch; never fails on speed. */
 export function registerBench(program: Command, io: CliIO): void {
   program
     .command('bench')

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { workerUrl } from '../worker-url.js';
 import { NotSupportedError, type Backend } from '@gradscope/core';
 import { loadMnistDigits } from './mnist.js';
 import { runWorkload, type WorkloadOutcome } from './run-workload.js';
@@ -49,10 +50,6 @@ export function inProcessRunner(workloads: readonly Workload[], backends: Readon
 }
 
 /** The compiled worker entry; under vitest this module is TypeScript source, so it points at the build. */
-function workerUrl(): URL {
-  const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/compare/worker.js', here) : new URL('./worker.js', here);
-}
 
 interface Pending {
   resolve(o: JobOutcome): void;
@@ -64,7 +61,7 @@ interface Pending {
  * A job goes to whichever worker is free, so two single-threaded runtimes keep two cores busy.
  */
 export function workerPoolRunner(count: number, source: WorkloadSource): JobRunner {
-  const workers = Array.from({ length: count }, () => new Worker(workerUrl(), { workerData: source }));
+  const workers = Array.from({ length: count }, () => new Worker(workerUrl(import.meta.url, 'compare/worker.js'), { workerData: source }));
   const idle = [...workers];
   const waiting: (() => void)[] = [];
   const pending = new Map<Worker, Pending>();
