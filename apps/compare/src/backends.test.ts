@@ -64,6 +64,11 @@ describe('onnx-node', () => {
     expect(backend.runtime).toMatchObject({ name: 'onnxruntime-node', device: 'node' });
     await backend.dispose();
     const { defaultBackends } = await import('./compare/compare.js');
+    const { suites } = await import('./compare/suites.js');
     expect(await defaultBackends()).toEqual(['tfjs', 'onnx', 'brain']);
+    expect(await defaultBackends(suites.quick)).toEqual(['tfjs', 'onnx', 'brain']);
+    // the full suite trains to convergence on the fastest runtime that loads
+    expect(await defaultBackends(suites.full)).toEqual(['onnx-node']);
+    expect(await defaultBackends({ ...suites.full, preferredBackends: ['no-such-backend', 'onnx'] })).toEqual(['onnx']);
   });
 });

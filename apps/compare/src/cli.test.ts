@@ -291,6 +291,27 @@ describe('gradscope compare (the built CLI)', () => {
     expect([results.depth.runs.length, results.time.runs.length, results.mnist.runs.length]).toEqual([0, 0, 4]);
   });
 
+  it('--only runs the workloads whose label matches; results.json and the verdict line name the filter', () => {
+    const out = join(tmp, 'report-only');
+    const r = run('compare', '--backends', 'reference', '--suite', 'smoke', '--experiments', 'time', '--only', '^(gru|rnn) T=30$', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Verdicts \(\d of \d claims shown on every backend; smoke suite, runs matching \/\^\(gru\|rnn\) T=30\$\/, seed 0/);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.only).toBe('^(gru|rnn) T=30$');
+    expect(results.time.runs.map((t: { label: string; T: number }) => `${t.label} T=${t.T}`).sort()).toEqual(['gru T=30', 'rnn T=30']);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('only the runs matching <code>^(gru|rnn) T=30$</code>');
+  });
+
+  it('--only that is no regular expression (no report folder made), or that matches nothing: usage error, exit 2', () => {
+    const bad = run('compare', '--only', 'T=(', '--out', join(tmp, 'unused-only'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^gradscope: error: --only: not a regular expression: .*Unterminated group/);
+    expect(existsSync(join(tmp, 'unused-only'))).toBe(false);
+    const none = run('compare', '--backends', 'reference', '--suite', 'smoke', '--experiments', 'time', '--only', 'T=999', '--out', join(tmp, 'only-none'));
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('gradscope: error: no smoke-suite workload of time matches /T=999/\n');
+  });
+
   it('--experiments with an unknown name: usage error naming the choices, exit 2', () => {
     const r = run('compare', '--experiments', 'mnist,width', '--out', join(tmp, 'unused-exp'));
     expect(r.code).toBe(2);

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { GradscopeError } from '@gradscope/core';
 import { findBackendEntry } from '../backends.js';
 import { UsageError } from '../cli-errors.js';
-import { compare, defaultWorkers } from '../compare/compare.js';
+import { checkOnlyPattern, compare, defaultWorkers } from '../compare/compare.js';
 import { suiteNames, type SuiteName } from '../compare/suites.js';
 import { experiments, type Experiment } from '../compare/workloads.js';
 import { formatTextTable, resultTables } from '../compare/tables.js';
@@ -23,6 +23,7 @@ interface CompareFlags {
   experiments?: string;
   out: string;
   seed: string;
+  only?: string;
   workers?: string;
 }
 
@@ -56,6 +57,7 @@ export function registerCompare(program: Command, io: CliIO): void {
     .option('--experiments <list>', `comma-separated experiments to run: ${experiments.join(', ')} (default: all)`)
     .option('--out <dir>', 'report folder (index.html and results.json)', 'report')
     .option('--seed <n>', 'seed of the initial weights and the data', '0')
+    .option('--only <regex>', "run only the workloads whose label matches, e.g. 'T=200' or '^(gru|lstm chrono\\S*) T=100'")
     .option('--workers <n>', `worker threads running backends side by side (default ${defaultWorkers()}: one per core, at most 2)`)
     .action(async (flags: CompareFlags) => {
       const backends = flags.backends
@@ -66,11 +68,12 @@ export function registerCompare(program: Command, io: CliIO): void {
       const picked = flags.experiments === undefined ? undefined : parseExperiments(flags.experiments);
       const workers = flags.workers === undefined ? defaultWorkers() : parseWorkers(flags.workers);
       for (const name of backends ?? []) findBackendEntry(name); // usage errors before touching the disk
+      if (flags.only !== undefined) checkOnlyPattern(flags.only);
       await assertReportDirWritable(flags.out);
       const view = createProgressView(io);
       let results;
       try {
-        results = await compare({ suite: flags.suite, seed, workers, onProgress: (e) => view.update(e), ...(backends && { backends }), ...(picked && { experiments: picked }) });
+        results = await compare({ suite: flags.suite, seed, workers, ...(flags.only !== undefined && { only: flags.only }), onProgress: (e) => view.update(e), ...(backends && { backends }), ...(picked && { experiments: picked }) });
       } finally {
         view.stop();
       }
@@ -79,7 +82,8 @@ export function registerCompare(program: Command, io: CliIO): void {
       const tables = resultTables(results).map(formatTextTable).join('\n\n') + (degradation ? `\n\n${degradation}` : '');
       const files = await writeReport(results, flags.out);
       const shown = results.verdicts.filter((v) => v.shown).length;
-      const head = `Verdicts (${shown} of ${results.verdicts.length} claims shown on every backend; ${results.suite.name} suite, seed ${results.seed}, ${(results.durationMs / 1000).toFixed(0)} s):\n${claims}`;
+      const only = results.only === undefined ? '' : `, runs matching /${results.only}/`;
+      const head = `Verdicts (${shown} of ${results.verdicts.length} claims shown on every backend; ${results.suite.name} suite${only}, seed ${results.seed}, ${(results.durationMs / 1000).toFixed(0)} s):\n${claims}`;
       await writeAll(io.stdout, `${head}\n\n${tables}\n\n${head}\n\nReport: ${files.html}\nNumbers: ${files.json}\n`);
       const failed = results.skipped.filter((s) => s.kind === 'failed');
       if (failed.length > 0) throw new CompareRunsFailedError(failed.length);

@@ -9,7 +9,7 @@ import { loadMnistDigits } from './mnist.js';
 import { emptyResults, record, REFERENCE, STOCK_LSTM, summarize } from './record.js';
 import type { CompareResults, SkippedRun } from './results.js';
 import { canRun, type WorkloadOutcome } from './run-workload.js';
-import { suites, type SuiteName } from './suites.js';
+import { suites, type SuiteName, type SuiteSettings } from './suites.js';
 import { buildWorkloads, experiments, type Experiment, type Workload } from './workloads.js';
 
 export interface ProgressEvent {
@@ -30,6 +30,8 @@ export interface CompareOptions {
   experiments?: readonly Experiment[];
   /** Seed of the initial weights and of the data; the same on every backend. */
   seed?: number;
+  /** A regular expression: only the workloads whose label matches run (`buildWorkloads`' filter). */
+  only?: string;
   onProgress?: (event: ProgressEvent) => void;
   /**
    * Worker threads that run backends side by side (default 1: everything in the calling thread). Each runtime is
@@ -43,11 +45,26 @@ export interface CompareOptions {
   backendFactories?: Readonly<Record<string, () => Promise<Backend>>>;
 }
 
-/** What `compare` runs when `--backends` is not given: every adapter that loads, without the reference and the opt-in ones. */
-export async function defaultBackends(): Promise<string[]> {
+/**
+ * What `compare` runs when `--backends` is not given: the first of the suite's preferred backends that loads, else every
+ * adapter that loads here, without the reference and the opt-in ones.
+ */
+export async function defaultBackends(suite?: SuiteSettings): Promise<string[]> {
+  const available = await availableBackendNames();
+  const preferred = suite?.preferredBackends?.find((n) => available.includes(n));
+  if (preferred) return [preferred];
   const optIn = new Set(backendRegistry.filter((b) => b.optIn).map((b) => b.name));
-  const adapters = (await availableBackendNames()).filter((n) => n !== REFERENCE && n !== STOCK_LSTM && !optIn.has(n));
+  const adapters = available.filter((n) => n !== REFERENCE && n !== STOCK_LSTM && !optIn.has(n));
   return adapters.length > 0 ? adapters : [REFERENCE];
+}
+
+/** `only` must be a regular expression (the CLI checks it before it touches the report folder). */
+export function checkOnlyPattern(only: string): void {
+  try {
+    new RegExp(only);
+  } catch (err) {
+    throw new UsageError(`--only: not a regular expression: ${(err as Error).message}`);
+  }
 }
 
 /** Worker threads the CLI uses by default: one per core, at most 2 (more would only share the same cores). */
@@ -78,7 +95,8 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
   const suite = suites[suiteName];
   if (!suite) throw new UsageError(`unknown suite "${String(options.suite)}" (expected one of ${Object.keys(suites).join('|')})`);
   const seed = options.seed ?? 0;
-  const selected = [...new Set(options.backends ?? (await defaultBackends()))];
+  if (options.only !== undefined) checkOnlyPattern(options.only);
+  const selected = [...new Set(options.backends ?? (await defaultBackends(suite)))];
   if (selected.length === 0) throw new UsageError('no backends selected');
   const factories = options.backendFactories ?? {};
   for (const name of selected) if (!factories[name]) findBackendEntry(name);
@@ -100,7 +118,8 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
     const compared = [...backends.keys()].filter((n) => n !== REFERENCE || selected.includes(REFERENCE));
 
     const wanted = experiments.filter((e) => (options.experiments ?? experiments).includes(e));
-    const workloads = buildWorkloads(suite, seed, wanted, loadMnistDigits);
+    const workloads = buildWorkloads(suite, seed, wanted, loadMnistDigits, options.only);
+    if (workloads.length === 0) throw new UsageError(`no ${suiteName}-suite workload of ${wanted.join(', ')} matches /${options.only}/`);
     const runsOf = (w: Workload): string[] =>
       compared.filter((n) => n !== STOCK_LSTM || selected.includes(STOCK_LSTM) || w.time?.cell === 'lstm');
     // the reference's gradients at init are only needed when some compared backend can run the workload; the cures'
@@ -120,7 +139,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
       options.onProgress?.({ done, total, task: [...running].join(' | '), ...(started !== undefined && { started: { index: startedCount, task: started } }) });
 
     const workers = options.backendFactories || (options.workers ?? 1) <= 1 ? 1 : options.workers!;
-    const runner: JobRunner = workers > 1 ? workerPoolRunner(workers, { suite: suiteName, seed, experiments: wanted }) : inProcessRunner(workloads, backends);
+    const runner: JobRunner = workers > 1 ? workerPoolRunner(workers, { suite: suiteName, seed, experiments: wanted, ...(options.only !== undefined && { only: options.only }) }) : inProcessRunner(workloads, backends);
     const outcomes = workloads.map(() => new Map<string, JobOutcome>());
     try {
       // side by side, the longest runs go first so the workers finish together; alone, in report order
@@ -148,6 +167,7 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
       gradscopeCompareVersion: VERSION,
       suite,
       experiments: wanted,
+      ...(options.only !== undefined && { only: options.only }),
       seed,
       startedAt: startedAt.toISOString(),
       machine: machineInfo(),

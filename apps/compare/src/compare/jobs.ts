@@ -29,6 +29,8 @@ export interface WorkloadSource {
   suite: SuiteName;
   seed: number;
   experiments: readonly Experiment[];
+  /** `buildWorkloads`' label filter. */
+  only?: string;
 }
 
 export function failure(err: unknown): JobOutcome {
@@ -107,5 +109,5 @@ export function workerPoolRunner(count: number, source: WorkloadSource): JobRunn
 
 /** The suite settings a source names (workers look them up by name). */
 export function workloadsOf(source: WorkloadSource): Workload[] {
-  return buildWorkloads(suites[source.suite], source.seed, source.experiments, loadMnistDigits);
+  return buildWorkloads(suites[source.suite], source.seed, source.experiments, loadMnistDigits, source.only);
 }

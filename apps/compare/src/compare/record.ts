@@ -17,15 +17,16 @@ export const STOCK_LSTM = 'brain-stock';
 export type RecordedWorkload = Pick<Workload, 'experiment' | 'label' | 'spec' | 'depth' | 'time' | 'mnist' | 'cures'>;
 
 /** What a results.json says about the run itself; the experiments' sections start empty. */
-export type ResultsHeader = Pick<CompareResults, 'gradscopeCompareVersion' | 'suite' | 'experiments' | 'seed' | 'startedAt' | 'machine' | 'backends' | 'workers'>;
+export type ResultsHeader = Pick<CompareResults, 'gradscopeCompareVersion' | 'suite' | 'experiments' | 'only' | 'seed' | 'startedAt' | 'machine' | 'backends' | 'workers'>;
 
 export function emptyResults(header: ResultsHeader): CompareResults {
-  const { gradscopeCompareVersion, suite, experiments, seed, startedAt, machine, backends, workers } = header;
+  const { gradscopeCompareVersion, suite, experiments, only, seed, startedAt, machine, backends, workers } = header;
   // the key order of the CLI's results.json files
   return {
     gradscopeCompareVersion,
     suite,
     experiments,
+    ...(only !== undefined && { only }),
     seed,
     startedAt,
     durationMs: 0,

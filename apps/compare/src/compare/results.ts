@@ -205,6 +205,8 @@ export interface CompareResults {
   suite: SuiteSettings;
   /** The experiments this run included (`--experiments`). */
   experiments: Experiment[];
+  /** `--only`: the regular expression the run's workload labels were filtered by (absent: every workload). */
+  only?: string;
   seed: number;
   startedAt: string;
   durationMs: number;

@@ -82,6 +82,11 @@ export interface MnistSettings {
 export interface SuiteSettings {
   /** `web`: settings the web page put together from its controls (in a results.json it wrote). */
   name: SuiteName | 'web';
+  /**
+   * Without `--backends`, the suite runs on the first of these that loads instead of on every adapter. The full suite
+   * trains to convergence (about an hour on the fastest runtime here); agreement between runtimes is the quick suite's.
+   */
+  preferredBackends?: string[];
   depth: DepthSettings;
   time: TimeSettings;
   mnist: MnistSettings;
@@ -127,6 +132,7 @@ export const suites: Record<SuiteName, SuiteSettings> = {
   },
   full: {
     name: 'full',
+    preferredBackends: ['onnx-node', 'onnx'],
     depth: { depths: [4, 8, 16, 32, 56], activations: ['sigmoid', 'tanh', 'relu'], width: 16, batch: 64, steps: 1500, reportEvery: 250, optimizer: adam(1e-2) },
     time: {
       lengths: [50, 100, 200],

@@ -217,14 +217,18 @@ export function mnistWorkloads(suite: SuiteSettings, seed: number, digits: Mnist
 
 /**
  * Every workload of the chosen experiments, in report order (depth, time, mnist, cures). `digits` is called only for
- * the MNIST experiment (the CLI passes the loader of the `mnist` package's files).
+ * the MNIST experiment (the CLI passes the loader of the `mnist` package's files). `only` (a regular expression) keeps
+ * the workloads whose label it matches, e.g. `T=200` or `^(gru|lstm chrono\S*) T=100`.
  */
-export function buildWorkloads(suite: SuiteSettings, seed: number, wanted: readonly Experiment[], digits: () => MnistDigits): Workload[] {
+export function buildWorkloads(suite: SuiteSettings, seed: number, wanted: readonly Experiment[], digits: () => MnistDigits, only?: string): Workload[] {
   const has = (e: Experiment): boolean => wanted.includes(e);
-  return [
+  const all = [
     ...(has('depth') ? depthWorkloads(suite, seed) : []),
     ...(has('time') ? timeWorkloads(suite, seed) : []),
     ...(has('mnist') ? mnistWorkloads(suite, seed, digits()) : []),
     ...(has('cures') ? curesWorkloads(suite, seed) : []),
   ];
+  if (only === undefined) return all;
+  const pattern = new RegExp(only);
+  return all.filter((w) => pattern.test(w.label));
 }

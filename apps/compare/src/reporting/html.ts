@@ -116,7 +116,7 @@ ${body}
 </head>
 <body>
 <h1>gradscope compare</h1>
-<p class="meta">Suite <b>${results.suite.name}</b>, seed ${results.seed}, ${results.startedAt}, ${(results.durationMs / 1000).toFixed(1)} s.
+<p class="meta">Suite <b>${results.suite.name}</b>${results.only === undefined ? '' : html`, only the runs matching <code>${results.only}</code>`}, seed ${results.seed}, ${results.startedAt}, ${(results.durationMs / 1000).toFixed(1)} s.
 ${`${m.cpuModel}, ${m.cores} cores, ${m.os} ${m.arch}, Node ${m.node}`}.</p>
 <ul class="meta">
 ${runtimes}

@@ -93,6 +93,7 @@ const shape = {
   gradscopeCompareVersion: str,
   suite,
   experiments: z.array(z.enum(experiments)).optional(),
+  only: str.optional(),
   seed: int.min(0),
   startedAt: str,
   durationMs: num,
