@@ -1,4 +1,4 @@
-import { l2Norm, type Batch, type LossName, type ParamSet, type RecurrentSpec, type Tensor } from '@gradscope/core';
+import { l2Norm, planRecurrent, runRecurrentPlan, type Batch, type LossName, type ParamSet, type RecurrentPlan, type RecurrentSpec, type Tensor } from '@gradscope/core';
 import { createMatrix, GradEquation, type Matrix } from './engine.js';
 import { lossOfColumns, readColumns, writeColumns, type BrainNetwork, type GradientPass } from './network.js';
 import { binding, bindParams, loadParams, readGrads, type ParamBinding } from './params.js';
@@ -11,17 +11,10 @@ interface Unrolled {
   /** x_t as `[inputSize, batch]`. */
   readonly inputs: Matrix[];
   /** h_t per layer and step, `[hidden, batch]`. */
-  readonly hidden: Matrix[][];
+  readonly hidden: readonly (readonly Matrix[])[];
   /** c_t per layer and step (LSTM only). */
-  readonly cells: Matrix[][];
+  readonly cells: readonly (readonly Matrix[])[];
   readonly output: Matrix;
-}
-
-interface CellWeights {
-  readonly ih: readonly Matrix[];
-  readonly hh: readonly Matrix[];
-  readonly bih: readonly Matrix[];
-  readonly bhh: readonly Matrix[];
 }
 
 /**
@@ -32,18 +25,12 @@ interface CellWeights {
  */
 export class RecurrentNetwork implements BrainNetwork {
   private readonly bindings: Map<string, ParamBinding>;
-  private readonly layers: CellWeights[];
+  private readonly plan: RecurrentPlan;
   private unrolled: Unrolled | undefined;
 
   constructor(readonly spec: RecurrentSpec) {
     this.bindings = bindParams(spec);
-    const pieces = (name: string): readonly Matrix[] => binding(this.bindings, `${spec.cell}.${name}`).pieces;
-    this.layers = Array.from({ length: spec.numLayers }, (_, k) => ({
-      ih: pieces(`weight_ih_l${k}`),
-      hh: pieces(`weight_hh_l${k}`),
-      bih: pieces(`bias_ih_l${k}`),
-      bhh: pieces(`bias_hh_l${k}`),
-    }));
+    this.plan = planRecurrent(spec);
   }
 
   setParams(params: ParamSet): void {
@@ -59,7 +46,7 @@ export class RecurrentNetwork implements BrainNetwork {
     const u = this.run(batch.input);
     const value = lossOfColumns(u.output, batch.target, loss);
     u.equation.backward(u.output, value.seed);
-    const norms = (grid: Matrix[][]): number[][] => grid.map((row) => row.map((m) => l2Norm(m.deltas)));
+    const norms = (grid: Unrolled['hidden']): number[][] => grid.map((row) => row.map((m) => l2Norm(m.deltas)));
     return {
       output: value.output,
       loss: value.loss,
@@ -82,51 +69,26 @@ export class RecurrentNetwork implements BrainNetwork {
     return u;
   }
 
+  /** Core's recurrent plan on the Equation engine: a projection is the G per-gate matrices `W x + b`, `[H, batch]` each. */
   private unroll(batch: number, steps: number): Unrolled {
     const { spec } = this;
     const eq = new GradEquation();
-    const H = spec.hiddenSize;
+    const pieces = (name: string): readonly Matrix[] => binding(this.bindings, name).pieces;
+    const project = (w: readonly Matrix[], b: readonly Matrix[], v: Matrix): Matrix[] => w.map((m, g) => eq.addBias(eq.multiply(m, v), b[g]!));
     const inputs = Array.from({ length: steps }, () => createMatrix(spec.inputSize, batch));
-    const hidden: Matrix[][] = [];
-    const cells: Matrix[][] = [];
-    let below = inputs;
-    for (const w of this.layers) {
-      // gate pre-activation W_ih x + b_ih + W_hh h + b_hh, in PyTorch's order of terms
-      const gate = (g: number, x: Matrix, h: Matrix): Matrix =>
-        eq.addBias(eq.add(eq.addBias(eq.multiply(w.ih[g]!, x), w.bih[g]!), eq.multiply(w.hh[g]!, h)), w.bhh[g]!);
-      let h = createMatrix(H, batch);
-      let c = createMatrix(H, batch);
-      const hs: Matrix[] = [];
-      const cs: Matrix[] = [];
-      for (const x of below) {
-        if (spec.cell === 'lstm') {
-          const i = eq.sigmoid(gate(0, x, h));
-          const f = eq.sigmoid(gate(1, x, h));
-          const g = eq.tanh(gate(2, x, h));
-          const o = eq.sigmoid(gate(3, x, h));
-          c = eq.add(eq.multiplyElement(f, c), eq.multiplyElement(i, g));
-          h = eq.multiplyElement(o, eq.tanh(c));
-          cs.push(c);
-        } else if (spec.cell === 'gru') {
-          const r = eq.sigmoid(gate(0, x, h));
-          const z = eq.sigmoid(gate(1, x, h));
-          const hn = eq.addBias(eq.multiply(w.hh[2]!, h), w.bhh[2]!);
-          const n = eq.tanh(eq.add(eq.addBias(eq.multiply(w.ih[2]!, x), w.bih[2]!), eq.multiplyElement(r, hn)));
-          // (1 - z) n + z h, written n + z (h - n)
-          h = eq.add(n, eq.multiplyElement(z, eq.subtract(h, n)));
-        } else {
-          h = eq.tanh(gate(0, x, h));
-        }
-        hs.push(h);
-      }
-      hidden.push(hs);
-      cells.push(cs);
-      below = hs;
-    }
-    const fcW = binding(this.bindings, 'fc.weight').pieces[0]!;
-    const fcB = binding(this.bindings, 'fc.bias').pieces[0]!;
-    const top = below[below.length - 1]!;
-    const output = eq.addBias(eq.multiply(fcW, top), fcB);
-    return { batch, steps, equation: eq, inputs, hidden, cells, output };
+    const run = runRecurrentPlan<Matrix, Matrix[]>(this.plan, {
+      projectInputs: (layer, below) => (below ?? inputs).map((x) => project(pieces(layer.weightIh), pieces(layer.biasIh), x)),
+      projectHidden: (layer, h) => project(pieces(layer.weightHh), pieces(layer.biasHh), h),
+      split: (p) => p,
+      splitSum: (a, b) => a.map((m, g) => eq.add(m, b[g]!)),
+      zeros: () => createMatrix(spec.hiddenSize, batch),
+      sigmoid: (v) => eq.sigmoid(v),
+      tanh: (v) => eq.tanh(v),
+      mul: (a, b) => eq.multiplyElement(a, b),
+      sub: (a, b) => eq.subtract(a, b),
+      sum: (terms) => terms.slice(1).reduce((acc, t) => eq.add(acc, t), terms[0]!),
+      linear: (h, name) => eq.addBias(eq.multiply(pieces(`${name}.weight`)[0]!, h), pieces(`${name}.bias`)[0]!),
+    });
+    return { batch, steps, equation: eq, inputs, hidden: run.hidden, cells: run.cell, output: run.output };
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { recurrentLayer } from './recurrent.js';
+import { gruLayer } from './recurrent.js';
 
 export interface TorchGRUArgs {
   readonly units: number;
@@ -51,7 +51,7 @@ export class TorchGRU extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
       const w = this.weightsByRole!;
-      const hs = recurrentLayer('gru', this.units, { kernel: w.kernel.read(), recurrentKernel: w.recurrentKernel.read(), inputBias: w.inputBias.read(), recurrentBias: w.recurrentBias.read() }, x);
+      const hs = gruLayer(this.units, { kernel: w.kernel.read(), recurrentKernel: w.recurrentKernel.read(), inputBias: w.inputBias.read(), recurrentBias: w.recurrentBias.read() }, x);
       return this.returnSequences ? tf.stack(hs, 1) : hs[hs.length - 1]!;
     });
   }
