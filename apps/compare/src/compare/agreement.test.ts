@@ -26,6 +26,16 @@ describe('agreement with the reference', () => {
     expect(row).toMatchObject({ pass: true, underflow: 2, norms: 0 });
   });
 
+  it('a parameter gradient wholly below float32 range on both sides agrees as underflow; one normal value and it is compared', () => {
+    // a plain sigmoid net at depth 56: dL/dh at block 7 is ~1e-43, so float32 holds its weight gradient as denormals
+    const grads = (w: number[]): GradientResult => ({ ...result([1, 2], [4, -4], [1]), grads: { 'fc.weight': t([4, -4]), 'blocks.7.0.weight': t(w) } });
+    const deep = agreementRow('plain sigmoid depth 56', 'onnx', grads([1e-40, 0]), grads([3e-40, -1e-41]));
+    expect(deep).toMatchObject({ pass: true, underflow: 2, grads: 0 });
+    const mixed = agreementRow('plain sigmoid depth 56', 'onnx', grads([1e-40, 2e-38]), grads([3e-40, 2e-38]));
+    expect(mixed).toMatchObject({ pass: false, underflow: 0, worstParam: 'blocks.7.0.weight' });
+    expect(mixed.grads).toBeCloseTo(0.01, 3);
+  });
+
   it('passes within DESIGN.md tolerances and fails outside them, naming the worst parameter', () => {
     const ref = result([1, 2], [4, -4], [1e-6, 1]);
     const close = agreementRow('lstm T=5', 'onnx', result([1 + 1e-6, 2], [4 + 1e-4, -4], [1e-6 * (1 + 1e-4), 1]), ref);

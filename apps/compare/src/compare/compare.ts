@@ -127,8 +127,8 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
     const referenceForAgreement = (w: Workload): boolean =>
       !selected.includes(REFERENCE) && w.experiment !== 'cures' && runsOf(w).some((n) => canRun(backends.get(n)!, w.spec));
     const jobs: Job[] = workloads.flatMap((w, i) => [
-      ...(referenceForAgreement(w) ? [{ workload: i, backend: REFERENCE, train: false, spread: isConv(w) }] : []),
-      ...runsOf(w).map((name) => ({ workload: i, backend: name, train: true, spread: name === REFERENCE && isConv(w) })),
+      ...(referenceForAgreement(w) ? [{ workload: i, backend: REFERENCE, train: false, spread: measuresSpread(w) }] : []),
+      ...runsOf(w).map((name) => ({ workload: i, backend: name, train: true, spread: name === REFERENCE && measuresSpread(w) })),
     ]);
     const total = jobs.length;
     let done = 0;
@@ -198,7 +198,10 @@ export async function compare(options: CompareOptions = {}): Promise<CompareResu
   }
 }
 
-/** Conv nets have ReLU kinks a float32 runtime may land on the other side of; the reference measures its spread there. */
-function isConv(w: Workload): boolean {
-  return w.spec.kind === 'residual' && w.spec.variant === 'conv';
+/**
+ * Dense and conv ReLU nets have kinks a float32 runtime may land on the other side of, and deep plain nets amplify
+ * rounding; the reference measures its own spread there (three more gradient passes, cheap beside training).
+ */
+function measuresSpread(w: Workload): boolean {
+  return w.spec.kind === 'residual';
 }
