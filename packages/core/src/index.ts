@@ -4,6 +4,7 @@ export * from './spec.js';
 export * from './budget.js';
 export * from './network-plan.js';
 export * from './recurrent-plan.js';
+export * from './conv-plan.js';
 export * from './conv-spec.js';
 export * from './conv-params.js';
 export * from './batchnorm-state.js';

@@ -1,4 +1,4 @@
-import { convLayout, paramShapes, ShapeError, zeroPadChannels, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
+import { paramShapes, planConv, runConvPlan, ShapeError, type BatchNormMode, type ConvResidualSpec, type LossName } from '@gradscope/core';
 import { appendBackward } from './autodiff.js';
 import { batchNormTraining } from './conv-batchnorm.js';
 import { DEAD_UNIT_COUNTS, deadUnitCounts } from './conv-dead-units.js';
@@ -28,40 +28,28 @@ const EPS = 1e-5;
  */
 export function convForward(g: Graph, spec: ConvResidualSpec, x: string, p: ParamValue, mode: BatchNormMode): ConvForward {
   const runningStats: Record<string, string> = {};
-  const convBn = (h: string, conv: string, bn: string, k: number, stride: number): string => {
-    const pad = (k - 1) / 2;
-    const y = g.op1('Conv', [h, p(`${conv}.weight`)], { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad] });
-    if (spec.norm === 'none') return y;
-    const [weight, bias, mean, variance] = ['weight', 'bias', 'running_mean', 'running_var'].map((s) => p(`${bn}.${s}`)) as [string, string, string, string];
-    if (mode === 'eval') return g.op1('BatchNormalization', [y, weight, bias, mean, variance], { epsilon: { f: EPS } });
-    const [n, c, hh, ww] = g.shape(y) as [number, number, number, number];
-    if (n * hh * ww === 1) throw new ShapeError(`${bn}: BatchNorm in training mode needs more than 1 value per channel, got input [${n}, ${c}, ${hh}, ${ww}]`);
-    const r = batchNormTraining(g, y, weight, bias, { eps: EPS, running: { mean, variance } });
-    runningStats[`${bn}.running_mean`] = r.runningMean!;
-    runningStats[`${bn}.running_var`] = r.runningVariance!;
-    return r.y;
-  };
-  const imagenet = spec.stem === 'imagenet';
-  let h = g.op1('Relu', [convBn(x, 'conv1', 'bn1', imagenet ? 7 : 3, imagenet ? 2 : 1)]);
-  if (imagenet) h = g.op1('MaxPool', [h], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
-  const blockOutputs: string[] = [];
-  const blockActivations: [string, string][] = [];
-  for (const b of convLayout(spec).blocks) {
-    const hidden = g.op1('Relu', [convBn(h, `${b.name}.conv1`, `${b.name}.bn1`, 3, b.stride)]);
-    let sum = convBn(hidden, `${b.name}.conv2`, `${b.name}.bn2`, 3, 1);
-    if (spec.skip === 'identity') {
-      let shortcut = h;
-      if (b.downsample && spec.shortcut === 'projection') shortcut = convBn(h, `${b.name}.downsample.0`, `${b.name}.downsample.1`, 1, b.stride);
-      else if (b.downsample) shortcut = zeroPadShortcut(g, h, b.inChannels, b.outChannels, b.stride);
-      sum = g.op1('Add', [sum, shortcut]);
-    }
-    h = g.op1('Relu', [sum]);
-    blockOutputs.push(h);
-    blockActivations.push([hidden, h]);
-  }
-  const pooled = g.op1('Squeeze', [g.op1('GlobalAveragePool', [h]), g.constInt64([2, 3])]);
-  const output = g.op1('Gemm', [pooled, p('fc.weight'), p('fc.bias')], { transB: 1 });
-  return { output, blockOutputs, blockActivations, runningStats };
+  const run = runConvPlan(planConv(spec), {
+    convBn: (h, unit) => {
+      const { kernel: k, stride, pad } = unit;
+      const y = g.op1('Conv', [h, p(`${unit.conv}.weight`)], { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad] });
+      const bn = unit.bn;
+      if (bn === undefined) return y;
+      const [weight, bias, mean, variance] = ['weight', 'bias', 'running_mean', 'running_var'].map((s) => p(`${bn}.${s}`)) as [string, string, string, string];
+      if (mode === 'eval') return g.op1('BatchNormalization', [y, weight, bias, mean, variance], { epsilon: { f: EPS } });
+      const [n, c, hh, ww] = g.shape(y) as [number, number, number, number];
+      if (n * hh * ww === 1) throw new ShapeError(`${bn}: BatchNorm in training mode needs more than 1 value per channel, got input [${n}, ${c}, ${hh}, ${ww}]`);
+      const r = batchNormTraining(g, y, weight, bias, { eps: EPS, running: { mean, variance } });
+      runningStats[`${bn}.running_mean`] = r.runningMean!;
+      runningStats[`${bn}.running_var`] = r.runningVariance!;
+      return r.y;
+    },
+    relu: (h) => g.op1('Relu', [h]),
+    add: (a, b) => g.op1('Add', [a, b]),
+    maxPool: (h) => g.op1('MaxPool', [h], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+    zeroPadShortcut: (h, s, b) => zeroPadShortcut(g, h, b.layout.inChannels, b.layout.outChannels, s.stride, s.before),
+    head: (h, name) => g.op1('Gemm', [g.op1('Squeeze', [g.op1('GlobalAveragePool', [h]), g.constInt64([2, 3])]), p(`${name}.weight`), p(`${name}.bias`)], { transB: 1 }),
+  }, x);
+  return { output: run.output, blockOutputs: run.blockOutputs, blockActivations: run.blockActivations, runningStats };
 }
 
 /**
@@ -69,9 +57,8 @@ export function convForward(g: Graph, spec: ConvResidualSpec, x: string, p: Para
  * weight is the identity on the first `inC` output channels: exact in float32 (each output is one input times 1),
  * native in an exported model, and differentiated by the Conv rule.
  */
-function zeroPadShortcut(g: Graph, x: string, inC: number, outC: number, stride: number): string {
+function zeroPadShortcut(g: Graph, x: string, inC: number, outC: number, stride: number, before: number): string {
   const eye = new Float32Array(outC * inC);
-  const { before } = zeroPadChannels(inC, outC);
   for (let c = 0; c < inC; c++) eye[(c + before) * inC + c] = 1;
   const weight = g.constFloat(eye, [outC, inC, 1, 1]);
   return g.op1('Conv', [x, weight], { kernel_shape: [1, 1], strides: [stride, stride], pads: [0, 0, 0, 0] });

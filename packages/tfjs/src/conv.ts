@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { convLayout, convOutSize, ShapeError, zeroPadChannels, type BatchNormMode, type ConvResidualSpec } from '@gradscope/core';
+import { convLayout, convOutSize, planConv, runConvPlan, ShapeError, type BatchNormMode, type ConvResidualSpec } from '@gradscope/core';
 
 /** Weights by PyTorch name in PyTorch layout (conv `[out, in, kh, kw]`, fc `[out, in]`); layouts change inside the graph. */
 export type ConvWeights = Readonly<Record<string, tf.Tensor>>;
@@ -138,40 +138,25 @@ function channelSum(t: tf.Tensor4D): tf.Tensor1D {
 }
 
 /**
- * Forward pass of a conv spec (torchvision's ResNet with BasicBlocks) in tf ops. Input is NCHW as in PyTorch and is
- * transposed to NHWC once. With `probes` (one zero NHWC tensor per BasicBlock) each block output is `relu(...) + probe`,
- * so the gradient with respect to a probe is dL/d(block output), as in the reference.
+ * Core's conv plan (torchvision's ResNet with BasicBlocks) in tf ops. Input is NCHW as in PyTorch and is transposed to
+ * NHWC once. With `probes` (one zero NHWC tensor per BasicBlock) each block output is `relu(...) + probe`, so the
+ * gradient with respect to a probe is dL/d(block output), as in the reference.
  */
 export function convForward(spec: ConvResidualSpec, w: ConvWeights, input: tf.Tensor4D, mode: BatchNormMode, probes?: readonly tf.Tensor[]): ConvTrace {
   const stats: BatchStats[] = [];
-  const convBn = (convName: string, bnName: string, x: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D => {
-    const y = conv(x, w[`${convName}.weight`]!, stride, pad);
-    return spec.norm === 'batch' ? batchNorm(w, bnName, y, mode, stats) : y;
-  };
-  const x = tf.transpose(input, [0, 2, 3, 1]) as tf.Tensor4D;
-  let h = spec.stem === 'cifar' ? tf.relu(convBn('conv1', 'bn1', x, 1, 1)) : tf.relu(convBn('conv1', 'bn1', x, 2, 3));
-  if (spec.stem === 'imagenet') {
+  const run = runConvPlan<tf.Tensor>(planConv(spec), {
+    convBn: (x, unit) => {
+      const y = conv(x as tf.Tensor4D, w[`${unit.conv}.weight`]!, unit.stride, unit.pad);
+      return unit.bn === undefined ? y : batchNorm(w, unit.bn, y, mode, stats);
+    },
+    relu: (x) => tf.relu(x),
+    add: (a, b) => tf.add(a, b),
     // nn.MaxPool2d(3, 2, padding=1): padding never wins, so pad with -Infinity and pool without padding.
-    h = tf.maxPool(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity), 3, 2, 'valid');
-  }
-  const blockActivations: [tf.Tensor4D, tf.Tensor4D][] = [];
-  convLayout(spec).blocks.forEach((b, i) => {
-    const hidden = tf.relu(convBn(`${b.name}.conv1`, `${b.name}.bn1`, h, b.stride, 1));
-    const second = convBn(`${b.name}.conv2`, `${b.name}.bn2`, hidden, 1, 1);
-    let sum = second;
-    if (spec.skip === 'identity') {
-      if (!b.downsample) sum = tf.add(second, h);
-      else if (spec.shortcut === 'projection') sum = tf.add(second, convBn(`${b.name}.downsample.0`, `${b.name}.downsample.1`, h, b.stride, 0));
-      else sum = tf.add(second, zeroPadShortcut(h, b.stride, b.outChannels));
-    }
-    const out = tf.relu(sum);
-    blockActivations.push([hidden, out]);
-    const probe = probes?.[i];
-    h = probe ? tf.add(out, probe) : out;
-  });
-  const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-  const output = tf.add(tf.matMul(pooled, w['fc.weight'] as tf.Tensor2D, false, true), w['fc.bias']!) as tf.Tensor2D;
-  return { output, batchStats: stats, blockActivations };
+    maxPool: (x) => tf.maxPool(tf.pad(x as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity), 3, 2, 'valid'),
+    zeroPadShortcut: (x, s) => zeroPadShortcut(x as tf.Tensor4D, s.stride, s.before, s.after),
+    head: (x, name) => tf.add(tf.matMul(tf.mean(x, [1, 2]) as tf.Tensor2D, w[`${name}.weight`] as tf.Tensor2D, false, true), w[`${name}.bias`]!),
+  }, tf.transpose(input, [0, 2, 3, 1]), probes);
+  return { output: run.output as tf.Tensor2D, batchStats: stats, blockActivations: run.blockActivations.map(([a, b]) => [a as tf.Tensor4D, b as tf.Tensor4D]) };
 }
 
 /**
@@ -179,7 +164,7 @@ export function convForward(spec: ConvResidualSpec, w: ConvWeights, input: tf.Te
  * multiples of s, splits each into (H/s, s) and keeps offset 0: reshape, pad and slice have gradients on every
  * backend (tfjs' strided slice has none, and wasm's 1×1 strided max-pool gradient was measured wrong).
  */
-function zeroPadShortcut(x: tf.Tensor4D, stride: number, outChannels: number): tf.Tensor4D {
+function zeroPadShortcut(x: tf.Tensor4D, stride: number, before: number, after: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   let sub = x;
   if (stride > 1) {
@@ -189,7 +174,6 @@ function zeroPadShortcut(x: tf.Tensor4D, stride: number, outChannels: number): t
     const split = tf.reshape(padded, [n, ho, stride, wo, stride * c]);
     sub = tf.reshape(tf.slice(split, [0, 0, 0, 0, 0], [n, ho, 1, wo, c]), [n, ho, wo, c]);
   }
-  const { before, after } = zeroPadChannels(c, outChannels);
   return before + after > 0 ? tf.pad(sub, [[0, 0], [0, 0], [0, 0], [before, after]]) : sub;
 }
 

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  convLayout,
   isConvResidual,
+  planConv,
+  runConvPlan,
   validateParams,
-  zeroPadChannels,
   type Activation,
   type ConvResidualSpec,
   type ModelSpec,
@@ -125,38 +125,30 @@ function convModel(spec: ConvResidualSpec, params: ParamSet): tf.LayersModel {
   };
   // Eval-mode BatchNorm: Keras' inference path normalizes with the moving (running) statistics.
   const bn = (x: SymbolicTensor, name: string): SymbolicTensor => {
-    if (spec.norm === 'none') return x;
     const layer = tf.layers.batchNormalization({ axis: -1, epsilon: BN_EPS, name: layerName(name) });
     const y = apply(layer, x);
     pending.push(() => setWeights(layer, ['weight', 'bias', 'running_mean', 'running_var'].map((p) => params[`${name}.${p}`]!)));
     return y;
   };
-  const relu = (x: SymbolicTensor, name: string): SymbolicTensor => apply(tf.layers.reLU({ name: `${layerName(name)}_relu` }), x);
-
   const input = tf.input({ shape: [spec.inputChannels, ...spec.inputSize], name: 'input' });
   // NCHW in, as PyTorch; NHWC inside, the layout every tfjs backend runs conv2d in.
-  let h = apply(tf.layers.permute({ dims: [2, 3, 1], name: 'nchw_to_nhwc' }), input);
-  h = spec.stem === 'cifar' ? relu(bn(conv(h, 'conv1', 3, 1, 1), 'bn1'), 'stem') : relu(bn(conv(h, 'conv1', 7, 2, 3), 'bn1'), 'stem');
-  if (spec.stem === 'imagenet') {
+  const nhwc = apply(tf.layers.permute({ dims: [2, 3, 1], name: 'nchw_to_nhwc' }), input);
+  const { output } = runConvPlan(planConv(spec), {
+    convBn: (x, unit) => {
+      const y = conv(x, unit.conv, unit.kernel, unit.stride, unit.pad);
+      return unit.bn === undefined ? y : bn(y, unit.bn);
+    },
+    relu: (x, name) => apply(tf.layers.reLU({ name: `${layerName(name)}_relu` }), x),
+    add: (a, b, name) => apply(tf.layers.add({ name: `${layerName(name)}_add` }), [a, b]),
     // nn.MaxPool2d(3, 2, padding=1) pads with -inf; after the ReLU every value is >= 0, so zero padding gives the same maxima.
-    h = apply(tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: 'maxpool_pad' }), h);
-    h = apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }), h);
-  }
-  for (const b of convLayout(spec).blocks) {
-    const f = bn(conv(relu(bn(conv(h, `${b.name}.conv1`, 3, b.stride, 1), `${b.name}.bn1`), `${b.name}.conv1`), `${b.name}.conv2`, 3, 1, 1), `${b.name}.bn2`);
-    if (spec.skip === 'none') {
-      h = relu(f, b.name);
-      continue;
-    }
-    let shortcut = h;
-    if (b.downsample && spec.shortcut === 'projection') shortcut = bn(conv(h, `${b.name}.downsample.0`, 1, b.stride, 0), `${b.name}.downsample.1`);
-    else if (b.downsample) shortcut = zeroPadShortcutLayer(h, b.name, b.inChannels, b.outChannels, b.stride, pending);
-    h = relu(apply(tf.layers.add({ name: `${layerName(b.name)}_add` }), [f, shortcut]), b.name);
-  }
-  h = apply(tf.layers.globalAveragePooling2d({ name: 'avgpool' }), h);
-  const fc = tf.layers.dense({ units: spec.outputSize, kernelInitializer: 'zeros', name: 'fc' });
-  const output = apply(fc, h);
-  pending.push(() => setWeights(fc, [toTfjsLayout(params['fc.weight']!), params['fc.bias']!]));
+    maxPool: (x) => apply(tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'maxpool' }), apply(tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: 'maxpool_pad' }), x)),
+    zeroPadShortcut: (x, s, b) => zeroPadShortcutLayer(x, b.name, b.layout.inChannels, b.layout.outChannels, s.stride, s.before, pending),
+    head: (x, name) => {
+      const fc = tf.layers.dense({ units: spec.outputSize, kernelInitializer: 'zeros', name });
+      pending.push(() => setWeights(fc, [toTfjsLayout(params[`${name}.weight`]!), params[`${name}.bias`]!]));
+      return apply(fc, apply(tf.layers.globalAveragePooling2d({ name: 'avgpool' }), x));
+    },
+  }, nhwc);
   const model = tf.model({ inputs: input, outputs: output, name: 'gradscope_resnet' });
   for (const load of pending) load();
   return model;
@@ -164,13 +156,12 @@ function convModel(spec: ConvResidualSpec, params: ParamSet): tf.LayersModel {
 
 /**
  * He et al.'s option-A shortcut as one frozen 1×1 conv with stride s: the weight copies channel c to channel
- * c + before (core's `zeroPadChannels`) and leaves the others zero, which is `x[:, :, ::s, ::s]` zero-padded exactly (products with 1 and 0).
+ * c + before (the plan's zero channels ahead of the old ones) and leaves the others zero, which is `x[:, :, ::s, ::s]` zero-padded exactly (products with 1 and 0).
  */
-function zeroPadShortcutLayer(x: SymbolicTensor, name: string, inC: number, outC: number, stride: number, pending: (() => void)[]): SymbolicTensor {
+function zeroPadShortcutLayer(x: SymbolicTensor, name: string, inC: number, outC: number, stride: number, before: number, pending: (() => void)[]): SymbolicTensor {
   const layer = tf.layers.conv2d({ filters: outC, kernelSize: 1, strides: stride, padding: 'valid', useBias: false, trainable: false, kernelInitializer: 'zeros', name: `${name.replaceAll('.', '_')}_zeropad_shortcut` });
   const y = layer.apply(x) as SymbolicTensor;
   const kernel = new Float32Array(inC * outC);
-  const { before } = zeroPadChannels(inC, outC);
   for (let c = 0; c < inC; c++) kernel[c * outC + c + before] = 1;
   pending.push(() => setWeights(layer, [{ shape: [1, 1, inC, outC], data: kernel }]));
   return y;

@@ -1,6 +1,5 @@
 // Float64 kernels for convolutional nets on NCHW activations, as PyTorch defines them. Each forward returns what
 // its backward needs; each backward accumulates parameter gradients and returns the gradient of its input.
-import { zeroPadChannels } from '@gradscope/core';
 
 /** A batch of feature maps `[n, c, h, w]`, row-major. */
 export interface Maps {
@@ -220,11 +219,10 @@ export function maxPool2dBackward(dy: Maps, argmax: Int32Array, x: Maps): Maps {
   return maps(dx, x.n, x.c, x.h, x.w);
 }
 
-/** He et al.'s option-A shortcut: `x[:, :, ::s, ::s]`, the zero channels split before and after (core's `zeroPadChannels`). */
-export function zeroPadShortcut(x: Maps, stride: number, outC: number): Maps {
+/** He et al.'s option-A shortcut: `x[:, :, ::s, ::s]` with `before` zero channels ahead of the old ones, zeros after them up to `outC`. */
+export function zeroPadShortcut(x: Maps, stride: number, before: number, outC: number): Maps {
   const ho = outSize(x.h, 1, stride, 0);
   const wo = outSize(x.w, 1, stride, 0);
-  const { before } = zeroPadChannels(x.c, outC);
   const y = new Float64Array(x.n * outC * ho * wo);
   for (let n = 0; n < x.n; n++) {
     for (let c = 0; c < x.c; c++) {
@@ -237,8 +235,7 @@ export function zeroPadShortcut(x: Maps, stride: number, outC: number): Maps {
 }
 
 /** Adds the backward of `zeroPadShortcut` into `dx`. */
-export function addZeroPadShortcutBackward(dx: Maps, dy: Maps, stride: number): void {
-  const { before } = zeroPadChannels(dx.c, dy.c);
+export function addZeroPadShortcutBackward(dx: Maps, dy: Maps, stride: number, before: number): void {
   for (let n = 0; n < dx.n; n++) {
     for (let c = 0; c < dx.c; c++) {
       for (let i = 0; i < dy.h; i++) {

@@ -1,4 +1,4 @@
-import { convLayout, countDeadUnits, ShapeError, type BatchNormMode, type ConvBlockLayout, type ConvResidualSpec } from '@gradscope/core';
+import { countDeadUnits, planConv, ShapeError, type BatchNormMode, type ConvBlockPlan, type ConvResidualSpec, type ConvUnitPlan } from '@gradscope/core';
 import {
   addZeroPadShortcutBackward,
   batchNorm2d,
@@ -30,7 +30,7 @@ interface ConvBnTape {
 }
 
 interface BlockTape {
-  readonly layout: ConvBlockLayout;
+  readonly plan: ConvBlockPlan;
   readonly input: Maps;
   readonly first: ConvBnTape;
   readonly hidden: Maps;
@@ -55,9 +55,11 @@ export interface ConvProbes {
   readonly blockOutputs?: readonly (Float64Array | undefined)[];
 }
 
-function convBn(spec: ConvResidualSpec, params: Params64, conv: string, bn: string, x: Maps, outC: number, k: number, stride: number, pad: number, mode: BatchNormMode): ConvBnTape {
-  const y = conv2d(x, param(params, `${conv}.weight`), outC, k, stride, pad);
-  if (spec.norm === 'none') return { input: x, conv: y, output: y };
+/** One unit of core's conv plan (the reference walks the same plan the backends run, with its own backward). */
+function convBn(params: Params64, unit: ConvUnitPlan, x: Maps, mode: BatchNormMode): ConvBnTape {
+  const y = conv2d(x, param(params, `${unit.conv}.weight`), unit.outChannels, unit.kernel, unit.stride, unit.pad);
+  const bn = unit.bn;
+  if (bn === undefined) return { input: x, conv: y, output: y };
   if (mode === 'train' && y.n * y.h * y.w === 1) {
     // PyTorch raises here too: the biased variance of one value is 0 and the unbiased one undefined.
     throw new ShapeError(`${bn}: BatchNorm in training mode needs more than 1 value per channel, got input [${y.n}, ${y.c}, ${y.h}, ${y.w}]`);
@@ -68,36 +70,34 @@ function convBn(spec: ConvResidualSpec, params: Params64, conv: string, bn: stri
 
 /** Forward pass of a conv spec (torchvision's ResNet with BasicBlocks) on NCHW input, in float64. */
 export function convForward(spec: ConvResidualSpec, params: Params64, input: Float64Array, batch: number, mode: BatchNormMode, probes?: ConvProbes): ConvTape {
-  const { blocks: layout } = convLayout(spec);
+  const plan = planConv(spec);
   const x = maps(input, batch, spec.inputChannels, spec.inputSize[0], spec.inputSize[1]);
-  const c0 = spec.stages[0]!.channels;
-  const stem = spec.stem === 'cifar' ? convBn(spec, params, 'conv1', 'bn1', x, c0, 3, 1, 1, mode) : convBn(spec, params, 'conv1', 'bn1', x, c0, 7, 2, 3, mode);
+  const stem = convBn(params, plan.stem, x, mode);
   const stemAct = relu(stem.output);
   let h = stemAct;
   let pool: ConvTape['pool'];
-  if (spec.stem === 'imagenet') {
+  if (plan.maxPool) {
     const p = maxPool2d(stemAct, 3, 2, 1);
     pool = { argmax: p.argmax, output: p.y };
     h = p.y;
   }
   const blocks: BlockTape[] = [];
-  layout.forEach((b, i) => {
-    const first = convBn(spec, params, `${b.name}.conv1`, `${b.name}.bn1`, h, b.outChannels, 3, b.stride, 1, mode);
+  plan.blocks.forEach((b, i) => {
+    const first = convBn(params, b.conv1, h, mode);
     const hidden = relu(first.output);
-    const second = convBn(spec, params, `${b.name}.conv2`, `${b.name}.bn2`, hidden, b.outChannels, 3, 1, 1, mode);
+    const second = convBn(params, b.conv2, hidden, mode);
     const sum = second.output.data.slice();
     let projection: ConvBnTape | undefined;
-    if (spec.skip === 'identity') {
-      if (!b.downsample) addInto(sum, h.data);
-      else if (spec.shortcut === 'projection') {
-        projection = convBn(spec, params, `${b.name}.downsample.0`, `${b.name}.downsample.1`, h, b.outChannels, 1, b.stride, 0, mode);
-        addInto(sum, projection.output.data);
-      } else addInto(sum, zeroPadShortcut(h, b.stride, b.outChannels).data);
-    }
-    const out = relu(maps(sum, batch, b.outChannels, b.outSize[0], b.outSize[1]));
+    const s = b.shortcut;
+    if (s.type === 'identity') addInto(sum, h.data);
+    else if (s.type === 'projection') {
+      projection = convBn(params, s.unit, h, mode);
+      addInto(sum, projection.output.data);
+    } else if (s.type === 'zeropad') addInto(sum, zeroPadShortcut(h, s.stride, s.before, b.layout.outChannels).data);
+    const out = relu(maps(sum, batch, b.layout.outChannels, b.layout.outSize[0], b.layout.outSize[1]));
     const probe = probes?.blockOutputs?.[i];
     if (probe) addInto(out.data, probe);
-    blocks.push({ layout: b, input: h, first, hidden, second, ...(projection ? { projection } : {}), output: out });
+    blocks.push({ plan: b, input: h, first, hidden, second, ...(projection ? { projection } : {}), output: out });
     h = out;
   });
   const pooled = globalAvgPool(h);
@@ -105,10 +105,12 @@ export function convForward(spec: ConvResidualSpec, params: Params64, input: Flo
   return { mode, stem, stemAct, ...(pool ? { pool } : {}), blocks, pooled, output };
 }
 
-function convBnBackward(spec: ConvResidualSpec, params: Params64, grads: Params64, conv: string, bn: string, tape: ConvBnTape, dy: Maps, k: number, stride: number, pad: number, mode: BatchNormMode): Maps {
+function convBnBackward(params: Params64, grads: Params64, unit: ConvUnitPlan, tape: ConvBnTape, dy: Maps, mode: BatchNormMode): Maps {
   let dConv = dy;
-  if (tape.bn) dConv = batchNorm2dBackward(dy, tape.bn, param(params, `${bn}.weight`), param(grads, `${bn}.weight`), param(grads, `${bn}.bias`), mode === 'train');
-  return conv2dBackward(dConv, tape.input, param(params, `${conv}.weight`), param(grads, `${conv}.weight`), k, stride, pad);
+  const bn = unit.bn;
+  if (tape.bn && bn !== undefined) dConv = batchNorm2dBackward(dy, tape.bn, param(params, `${bn}.weight`), param(grads, `${bn}.weight`), param(grads, `${bn}.bias`), mode === 'train');
+  const { conv, kernel, stride, pad } = unit;
+  return conv2dBackward(dConv, tape.input, param(params, `${conv}.weight`), param(grads, `${conv}.weight`), kernel, stride, pad);
 }
 
 /** Units `(c, y, x)` of NCHW maps whose value is zero for every example of the batch. */
@@ -140,21 +142,19 @@ export function convBackward(spec: ConvResidualSpec, params: Params64, grads: Pa
   const norms = new Array<number>(tape.blocks.length);
   for (let i = tape.blocks.length - 1; i >= 0; i--) {
     const t = tape.blocks[i]!;
-    const b = t.layout;
+    const b = t.plan;
     norms[i] = norm(dh.data);
     const dSum = reluBackward(dh, t.output);
-    const dHidden = reluBackward(convBnBackward(spec, params, grads, `${b.name}.conv2`, `${b.name}.bn2`, t.second, dSum, 3, 1, 1, tape.mode), t.hidden);
-    const dx = convBnBackward(spec, params, grads, `${b.name}.conv1`, `${b.name}.bn1`, t.first, dHidden, 3, b.stride, 1, tape.mode);
-    if (spec.skip === 'identity') {
-      if (!b.downsample) addInto(dx.data, dSum.data);
-      else if (t.projection) addInto(dx.data, convBnBackward(spec, params, grads, `${b.name}.downsample.0`, `${b.name}.downsample.1`, t.projection, dSum, 1, b.stride, 0, tape.mode).data);
-      else addZeroPadShortcutBackward(dx, dSum, b.stride);
-    }
+    const dHidden = reluBackward(convBnBackward(params, grads, b.conv2, t.second, dSum, tape.mode), t.hidden);
+    const dx = convBnBackward(params, grads, b.conv1, t.first, dHidden, tape.mode);
+    const s = b.shortcut;
+    if (s.type === 'identity') addInto(dx.data, dSum.data);
+    else if (s.type === 'projection') addInto(dx.data, convBnBackward(params, grads, s.unit, t.projection!, dSum, tape.mode).data);
+    else if (s.type === 'zeropad') addZeroPadShortcutBackward(dx, dSum, s.stride, s.before);
     dh = dx;
   }
   if (tape.pool) dh = maxPool2dBackward(dh, tape.pool.argmax, tape.stemAct);
-  const k = spec.stem === 'cifar' ? 3 : 7;
-  convBnBackward(spec, params, grads, 'conv1', 'bn1', tape.stem, reluBackward(dh, tape.stemAct), k, spec.stem === 'cifar' ? 1 : 2, spec.stem === 'cifar' ? 1 : 3, tape.mode);
+  convBnBackward(params, grads, planConv(spec).stem, tape.stem, reluBackward(dh, tape.stemAct), tape.mode);
   return norms;
 }
 
@@ -165,8 +165,8 @@ export function updateConvRunningStats(spec: ConvResidualSpec, params: Params64,
   };
   update('bn1', tape.stem);
   for (const t of tape.blocks) {
-    update(`${t.layout.name}.bn1`, t.first);
-    update(`${t.layout.name}.bn2`, t.second);
-    update(`${t.layout.name}.downsample.1`, t.projection);
+    update(`${t.plan.name}.bn1`, t.first);
+    update(`${t.plan.name}.bn2`, t.second);
+    update(`${t.plan.name}.downsample.1`, t.projection);
   }
 }
