@@ -1,4 +1,4 @@
-import { cellTypes, parseSpec, relativeError, type CellType, type LossName, type RecurrentSpec } from '@gradscope/core';
+import { cellTypes, parseSpec, planRecurrent, relativeError, runRecurrentPlan, type CellType, type LossName, type RecurrentPrimitives, type RecurrentSpec } from '@gradscope/core';
 import { describe, expect, it } from 'vitest';
 import { finiteDifferences, l2, labels, initParams64, uniformTensor } from './__fixtures__/testing.js';
 import { forward64, gradients64, loss64, type AnyBatch } from './network.js';
@@ -96,5 +96,51 @@ describe('known facts', () => {
     const { hiddenGradNorms } = gradients64(spec, initParams64(spec, 1), batch, 'mse');
     const row = hiddenGradNorms![0]!;
     expect(row[0]! / row[24]!).toBeLessThan(1e-5);
+  });
+});
+
+/** Core's recurrent primitives on float64 `[batch, ·]` rows, so the plan's cell equations can be checked against the reference. */
+function float64Ops(spec: RecurrentSpec, params: Params64, input: Float64Array, batch: number, steps: number): RecurrentPrimitives<Float64Array, Float64Array> {
+  const H = spec.hiddenSize;
+  const G = planRecurrent(spec).gates;
+  // x W^T + b with PyTorch's `[out, in]` weight
+  const affine = (x: Float64Array, w: string, b: string): Float64Array => {
+    const W = params[w]!;
+    const bias = params[b]!;
+    const out = bias.length;
+    const inF = W.length / out;
+    return Float64Array.from({ length: batch * out }, (_, i) => {
+      const [r, o] = [Math.floor(i / out), i % out];
+      let acc = bias[o]!;
+      for (let k = 0; k < inF; k++) acc += x[r * inF + k]! * W[o * inF + k]!;
+      return acc;
+    });
+  };
+  const split = (p: Float64Array): Float64Array[] =>
+    Array.from({ length: G }, (_, j) => Float64Array.from({ length: batch * H }, (_, i) => p[Math.floor(i / H) * G * H + j * H + (i % H)]!));
+  const map2 = (a: Float64Array, b: Float64Array, f: (x: number, y: number) => number): Float64Array => a.map((v, i) => f(v, b[i]!));
+  const xs = Array.from({ length: steps }, (_, t) => Float64Array.from({ length: batch * spec.inputSize }, (_, i) => input[(Math.floor(i / spec.inputSize) * steps + t) * spec.inputSize + (i % spec.inputSize)]!));
+  return {
+    projectInputs: (layer, below) => (below ?? xs).map((x) => affine(x, layer.weightIh, layer.biasIh)),
+    projectHidden: (layer, h) => affine(h, layer.weightHh, layer.biasHh),
+    split,
+    splitSum: (a, b) => split(map2(a, b, (x, y) => x + y)),
+    zeros: () => new Float64Array(batch * H),
+    sigmoid: (v) => v.map((x) => 1 / (1 + Math.exp(-x))),
+    tanh: (v) => v.map(Math.tanh),
+    mul: (a, b) => map2(a, b, (x, y) => x * y),
+    sub: (a, b) => map2(a, b, (x, y) => x - y),
+    sum: (terms) => terms.slice(1).reduce((acc, t) => map2(acc, t, (x, y) => x + y), terms[0]!),
+    linear: (h, name) => affine(h, `${name}.weight`, `${name}.bias`),
+  };
+}
+
+describe("core's recurrent plan is PyTorch's network", () => {
+  it.each(cellTypes)('%s (2 layers): the plan on float64 primitives gives the reference outputs (which match the PyTorch goldens)', (cell) => {
+    const spec = recurrent(cell);
+    const params = initParams64(spec, 4);
+    const x = uniformTensor([3, 5, spec.inputSize], 9);
+    const run = runRecurrentPlan(planRecurrent(spec), float64Ops(spec, params, x.data, 3, 5));
+    expect(relativeError(run.output, forward64(spec, params, x).data)).toBeLessThan(1e-14);
   });
 });
