@@ -180,7 +180,11 @@ export class ${v.pascal}Model extends HostTrainedModel<NetworkSpec> {
     'src/residual.ts': `import { NotSupportedError, type Batch, type LossName, type ParamSet, type ResidualSpec, type Tensor } from '@gradscope/core';
 import type { RuntimePass } from './model.js';
 
-/** The output of DESIGN.md's residual network (stem, blocks with skip, head) on the runtime. */
+/**
+ * The output of DESIGN.md's residual network (stem, blocks with skip, head) on the runtime. Do not walk the spec:
+ * implement core's \`ResidualPrimitives\` (linear, activate, sum) in the runtime's ops and run
+ * \`runResidualPlan(planResidual(spec), ops, x, probes)\`, as packages/onnx/src/residual.ts does.
+ */
 export function residualForward(_spec: ResidualSpec, _params: ParamSet, _input: Tensor): Tensor {
   throw new NotSupportedError('${v.name}', 'residual networks', 'not implemented yet');
 }
@@ -193,7 +197,11 @@ export function residualGradients(_spec: ResidualSpec, _params: ParamSet, _batch
     'src/recurrent.ts': `import { NotSupportedError, type Batch, type LossName, type ParamSet, type RecurrentSpec, type Tensor } from '@gradscope/core';
 import type { RuntimePass } from './model.js';
 
-/** The output of a stacked LSTM / GRU / tanh RNN with a linear readout of the last step (see DESIGN.md). */
+/**
+ * The output of a stacked LSTM / GRU / tanh RNN with a linear readout of the last step (see DESIGN.md). The cell
+ * equations are core's: implement \`RecurrentPrimitives\` (projections, gate splits, elementwise ops) and run
+ * \`runRecurrentPlan(planRecurrent(spec), ops, probes)\`, as packages/onnx/src/recurrent.ts does.
+ */
 export function recurrentForward(_spec: RecurrentSpec, _params: ParamSet, _input: Tensor): Tensor {
   throw new NotSupportedError('${v.name}', 'recurrent networks', 'not implemented yet');
 }
