@@ -67,9 +67,13 @@ export class CompileError extends GradscopeError {
 function normVector(g: Graph, grads: readonly (string | undefined)[], like: string, name: string): void {
   const shape = g.shape(like);
   const size = shape.reduce((a, b) => a * b, 1);
-  const n = grads.length;
   const parts = grads.map((v) => v ?? g.constFloat(new Float32Array(size), shape));
-  const stacked = g.op1('Reshape', [g.op1('Concat', parts, { axis: 0 }), g.constInt64([n, size])]);
+  normRows(g, g.op1('Reshape', [g.op1('Concat', parts, { axis: 0 }), g.constInt64([grads.length, size])]), name);
+}
+
+/** The L2 norm of each row of `stacked` `[n, size]` as one `[n]` output, with `normVector`'s scaling. */
+function normRows(g: Graph, stacked: string, name: string): void {
+  const n = g.shape(stacked)[0]!;
   const max = g.op1('ReduceMax', [g.op1('Abs', [stacked])], { axes: [1], keepdims: 1 });
   const scale = g.op1('Where', [g.op1('Equal', [max, g.constFloat(0)]), g.constFloat(1), max]);
   const scaled = g.op1('ReduceL2', [g.op1('Div', [stacked, scale])], { axes: [1], keepdims: 0 });
@@ -116,10 +120,8 @@ export function compileModel(spec: NetworkSpec, options: CompileOptions): Compil
   const loss = g.rename(appendLoss(g, options.loss, fwd.output, g.input(names.target, [batch, spec.outputSize]), batch), names.loss);
   g.output(loss);
   out(names.loss);
-  // dL/dx_t is only wanted for the report; the train purpose leaves the input out of the backward pass. The
-  // backward pass stops at the per-step x_t values, so no gradient flows back through the Split of the input.
-  const timesteps = 'inputs' in fwd ? fwd.inputs : [];
-  const wrt = [...shapes.map((p) => p.name), ...(purpose === 'report' ? timesteps : [])];
+  // dL/dx is only wanted for the report; the train purpose leaves the input out of the backward pass.
+  const wrt = [...shapes.map((p) => p.name), ...(purpose === 'report' && recurrent ? [x] : [])];
   const back = appendBackward(g, loss, wrt);
   for (const p of shapes) {
     const grad = back.gradOf(p.name) ?? g.constFloat(new Float32Array(p.shape.reduce((a, b) => a * b, 1)), p.shape);
@@ -136,7 +138,10 @@ export function compileModel(spec: NetworkSpec, options: CompileOptions): Compil
       }
     } else {
       normVector(g, fwd.hidden.flat().map(back.gradOf), fwd.hidden[0]![0]!, names.hiddenNorms);
-      normVector(g, fwd.inputs.map(back.gradOf), fwd.inputs[0]!, names.inputNorms);
+      // ||dL/dx_t|| per timestep: the rows of dL/dx `[batch, T, in]` with T first
+      const dx = back.gradOf(x) ?? g.constFloat(new Float32Array(g.shape(x).reduce((a, b) => a * b, 1)), g.shape(x));
+      const [, steps, inF] = g.shape(x) as [number, number, number];
+      normRows(g, g.op1('Reshape', [g.op1('Transpose', [dx], { perm: [1, 0, 2] }), g.constInt64([steps, batch * inF])]), names.inputNorms);
       out(names.hiddenNorms);
       out(names.inputNorms);
       if (fwd.cell.length) {

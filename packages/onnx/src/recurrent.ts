@@ -5,8 +5,6 @@ import { linear, type ParamValue } from './residual.js';
 /** What the unrolled forward graph of a recurrent net exposes for the gradient report. */
 export interface RecurrentForward {
   readonly output: string;
-  /** x_t `[batch, inputSize]` per timestep. */
-  readonly inputs: readonly string[];
   /** h_t `[batch, hidden]` per layer and timestep. */
   readonly hidden: readonly (readonly string[])[];
   /** LSTM c_t per layer and timestep (empty for GRU and RNN). */
@@ -15,19 +13,34 @@ export interface RecurrentForward {
 
 /**
  * Core's recurrent plan on ONNX ops, unrolled over `steps` timesteps of `x` `[batch, T, inputSize]`, weights in
- * PyTorch layout. A projection is one `[batch, G*H]` Gemm; an LSTM's two are added before the one Split into gates.
+ * PyTorch layout. A projection is one `[batch, G*H]` value; the first layer projects every timestep of `x` in one
+ * Gemm (its backward is one Gemm too, instead of one per step and a sum over steps), the hidden side is one Gemm per
+ * step, and an LSTM's two projections are added before the one Split into gates.
  */
 export function recurrentForward(g: Graph, spec: RecurrentSpec, x: string, p: ParamValue, batch: number, steps: number): RecurrentForward {
   const plan = planRecurrent(spec);
   const H = spec.hiddenSize;
-  const pieces = g.op('Split', [x, g.constInt64(new Array<number>(steps).fill(1))], { axis: 1 }, steps);
-  const inputs = pieces.map((piece) => g.op1('Reshape', [piece, g.constInt64([batch, spec.inputSize])]));
-  const gemm = (v: string, w: string, b: string): string => g.op1('Gemm', [v, p(w), p(b)], { transB: 1 });
+  const perStep = (v: string, width: number): string[] =>
+    g.op('Split', [v, g.constInt64(new Array<number>(steps).fill(1))], { axis: 1 }, steps).map((piece) => g.op1('Reshape', [piece, g.constInt64([batch, width])]));
+  /** `v W^T (+ b)`; `b` is a graph value (a parameter, or the sum of two). */
+  const gemm = (v: string, w: string, b: string | undefined): string => g.op1('Gemm', b === undefined ? [v, p(w)] : [v, p(w), b], { transB: 1 });
+  const projectSequence = (w: string, b: string): string[] => {
+    const flat = g.op1('Reshape', [x, g.constInt64([batch * steps, spec.inputSize])]);
+    const width = plan.gates * H;
+    return perStep(g.op1('Reshape', [gemm(flat, w, b), g.constInt64([batch, steps, width])]), width);
+  };
+  // An LSTM's and an RNN's two biases add to the same pre-activation, so both go on the input side (one Add per layer)
+  // and the per-step hidden Gemm has no bias to differentiate; a GRU's b_hn sits inside r ⊙ (W_hn h + b_hn).
+  const folded = plan.cell !== 'gru';
+  const inputBias = new Map(plan.layers.map((l) => [l.index, folded ? g.op1('Add', [p(l.biasIh), p(l.biasHh)]) : p(l.biasIh)]));
   const split = (v: string): string[] => (plan.gates === 1 ? [v] : g.op('Split', [v, g.constInt64(new Array<number>(plan.gates).fill(H))], { axis: 1 }, plan.gates));
   const add = (a: string, b: string): string => g.op1('Add', [a, b]);
   const run = runRecurrentPlan(plan, {
-    projectInputs: (layer, below) => (below ?? inputs).map((v) => gemm(v, layer.weightIh, layer.biasIh)),
-    projectHidden: (layer, h) => gemm(h, layer.weightHh, layer.biasHh),
+    projectInputs: (layer, below) => {
+      const bias = inputBias.get(layer.index)!;
+      return below === null ? projectSequence(layer.weightIh, bias) : below.map((v) => gemm(v, layer.weightIh, bias));
+    },
+    projectHidden: (layer, h) => gemm(h, layer.weightHh, folded ? undefined : p(layer.biasHh)),
     split,
     splitSum: (a, b) => split(add(a, b)),
     zeros: () => g.constFloat(new Float32Array(batch * H), [batch, H]),
@@ -38,5 +51,5 @@ export function recurrentForward(g: Graph, spec: RecurrentSpec, x: string, p: Pa
     sum: (terms) => terms.slice(1).reduce(add, terms[0]!),
     linear: (h, name) => linear(g, h, p, name),
   });
-  return { output: run.output, inputs, hidden: run.hidden, cell: spec.cell === 'lstm' ? run.cell : [] };
+  return { output: run.output, hidden: run.hidden, cell: spec.cell === 'lstm' ? run.cell : [] };
 }
