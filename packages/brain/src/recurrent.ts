@@ -80,7 +80,7 @@ export class RecurrentNetwork implements BrainNetwork {
       projectInputs: (layer, below) => (below ?? inputs).map((x) => project(pieces(layer.weightIh), pieces(layer.biasIh), x)),
       projectHidden: (layer, h) => project(pieces(layer.weightHh), pieces(layer.biasHh), h),
       split: (p) => p,
-      splitSum: (a, b) => a.map((m, g) => eq.add(m, b[g]!)),
+      activateSum: (a, b, acts) => a.map((m, g) => (acts[g] === 'sigmoid' ? eq.sigmoid(eq.add(m, b[g]!)) : eq.tanh(eq.add(m, b[g]!)))),
       zeros: () => createMatrix(spec.hiddenSize, batch),
       sigmoid: (v) => eq.sigmoid(v),
       tanh: (v) => eq.tanh(v),

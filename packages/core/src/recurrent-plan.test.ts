@@ -8,7 +8,7 @@ const symbolic = (gates: number): RecurrentPrimitives<string, string> => ({
   projectInputs: (layer, below) => (below ?? ['x0', 'x1']).map((x) => `${layer.weightIh}·${x}+${layer.biasIh}`),
   projectHidden: (layer, h) => `${layer.weightHh}·${h}+${layer.biasHh}`,
   split: (p) => Array.from({ length: gates }, (_, j) => `(${p})[${j}]`),
-  splitSum: (a, b) => Array.from({ length: gates }, (_, j) => `(${a} + ${b})[${j}]`),
+  activateSum: (a, b, acts) => acts.map((act, j) => `${act === 'sigmoid' ? 'σ' : 'tanh'}((${a} + ${b})[${j}])`),
   zeros: () => '0',
   sigmoid: (v) => `σ(${v})`,
   tanh: (v) => `tanh(${v})`,

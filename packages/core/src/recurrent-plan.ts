@@ -38,8 +38,11 @@ export interface RecurrentPrimitives<T, P> {
   projectHidden(layer: RecurrentLayerPlan, h: T): P;
   /** The gate blocks of a projection, in PyTorch's order. */
   split(p: P): T[];
-  /** The gate blocks of the sum of two projections (an LSTM's and an RNN's pre-activations). */
-  splitSum(a: P, b: P): T[];
+  /**
+   * The gate blocks of the sum of two projections, each through its activation (an LSTM's `σ,σ,tanh,σ`, an RNN's
+   * `tanh`). One primitive, so a runtime may activate all blocks in one op and split after.
+   */
+  activateSum(a: P, b: P, activations: readonly GateActivation[]): T[];
   /** A zero state `[batch, H]`. */
   zeros(): T;
   sigmoid(x: T): T;
@@ -51,6 +54,11 @@ export interface RecurrentPrimitives<T, P> {
   /** `h W^T + b` with `{name}.weight` and `{name}.bias`: the readout. */
   linear(h: T, name: string): T;
 }
+
+export type GateActivation = 'sigmoid' | 'tanh';
+
+/** An LSTM's gates i, f, g, o. */
+const LSTM_GATES: readonly GateActivation[] = ['sigmoid', 'sigmoid', 'tanh', 'sigmoid'];
 
 /** Zero values added to every h_t (and an LSTM's c_t) as it is computed, `[layer][t]`: their gradients are dL/dh_t, dL/dc_t. */
 export interface RecurrentProbes<T> {
@@ -95,12 +103,12 @@ interface CellState<T> {
 function cellStep<T, P>(cell: CellType, ops: RecurrentPrimitives<T, P>, xp: P, hp: P, prev: CellState<T>, cellProbe: T | undefined): CellState<T> {
   switch (cell) {
     case 'rnn':
-      return { h: ops.tanh(ops.splitSum(xp, hp)[0]!), c: undefined };
+      return { h: ops.activateSum(xp, hp, ['tanh'])[0]!, c: undefined };
     case 'lstm': {
-      const [i, f, g, o] = ops.splitSum(xp, hp) as [T, T, T, T];
-      const terms = [ops.mul(ops.sigmoid(f), prev.c!), ops.mul(ops.sigmoid(i), ops.tanh(g))];
+      const [i, f, g, o] = ops.activateSum(xp, hp, LSTM_GATES) as [T, T, T, T];
+      const terms = [ops.mul(f, prev.c!), ops.mul(i, g)];
       const c = ops.sum(cellProbe === undefined ? terms : [...terms, cellProbe]);
-      return { h: ops.mul(ops.sigmoid(o), ops.tanh(c)), c };
+      return { h: ops.mul(o, ops.tanh(c)), c };
     }
     case 'gru': {
       const [xr, xz, xn] = ops.split(xp) as [T, T, T];

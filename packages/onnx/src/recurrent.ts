@@ -1,4 +1,4 @@
-import { planRecurrent, runRecurrentPlan, type RecurrentSpec } from '@gradscope/core';
+import { planRecurrent, runRecurrentPlan, type GateActivation, type RecurrentSpec } from '@gradscope/core';
 import type { Graph } from './graph.js';
 import { linear, type ParamValue } from './residual.js';
 
@@ -35,6 +35,7 @@ export function recurrentForward(g: Graph, spec: RecurrentSpec, x: string, p: Pa
   const inputBias = new Map(plan.layers.map((l) => [l.index, folded ? g.op1('Add', [p(l.biasIh), p(l.biasHh)]) : p(l.biasIh)]));
   const split = (v: string): string[] => (plan.gates === 1 ? [v] : g.op('Split', [v, g.constInt64(new Array<number>(plan.gates).fill(H))], { axis: 1 }, plan.gates));
   const add = (a: string, b: string): string => g.op1('Add', [a, b]);
+  const act = (kind: GateActivation, v: string): string => g.op1(kind === 'sigmoid' ? 'Sigmoid' : 'Tanh', [v]);
   const run = runRecurrentPlan(plan, {
     projectInputs: (layer, below) => {
       const bias = inputBias.get(layer.index)!;
@@ -42,7 +43,15 @@ export function recurrentForward(g: Graph, spec: RecurrentSpec, x: string, p: Pa
     },
     projectHidden: (layer, h) => gemm(h, layer.weightHh, folded ? undefined : p(layer.biasHh)),
     split,
-    splitSum: (a, b) => split(add(a, b)),
+    activateSum: (a, b, acts) => {
+      const pre = add(a, b);
+      if (acts.length === 1) return [act(acts[0]!, pre)];
+      // an LSTM: one Sigmoid over all four blocks (its backward is one chain, not three), the tanh block cut out of
+      // the pre-activation; the unused blocks cost a few elementwise values, not nodes
+      const sig = split(g.op1('Sigmoid', [pre]));
+      const raw = acts.includes('tanh') ? split(pre) : [];
+      return acts.map((kind, j) => (kind === 'sigmoid' ? sig[j]! : act('tanh', raw[j]!)));
+    },
     zeros: () => g.constFloat(new Float32Array(batch * H), [batch, H]),
     sigmoid: (v) => g.op1('Sigmoid', [v]),
     tanh: (v) => g.op1('Tanh', [v]),

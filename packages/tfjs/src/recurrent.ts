@@ -33,7 +33,7 @@ function recurrentOps(plan: RecurrentPlan, w: WeightTensors, x: tf.Tensor): Recu
     },
     projectHidden: (layer, h) => tf.add(tf.matMul(h as tf.Tensor2D, w[layer.weightHh] as tf.Tensor2D), w[layer.biasHh]!),
     split,
-    splitSum: (a, b) => split(tf.add(a, b)),
+    activateSum: (a, b, acts) => split(tf.add(a, b)).map((v, j) => (acts[j] === 'sigmoid' ? tf.sigmoid(v) : tf.tanh(v))),
     zeros: () => tf.zeros([batch, plan.hiddenSize]),
     sigmoid: (v) => tf.sigmoid(v),
     tanh: (v) => tf.tanh(v),
