@@ -33,7 +33,14 @@ function recurrentOps(plan: RecurrentPlan, w: WeightTensors, x: tf.Tensor): Recu
     },
     projectHidden: (layer, h) => tf.add(tf.matMul(h as tf.Tensor2D, w[layer.weightHh] as tf.Tensor2D), w[layer.biasHh]!),
     split,
-    activateSum: (a, b, acts) => split(tf.add(a, b)).map((v, j) => (acts[j] === 'sigmoid' ? tf.sigmoid(v) : tf.tanh(v))),
+    activateSum: (a, b, acts) => {
+      const pre = tf.add(a, b);
+      if (acts.length === 1) return [acts[0] === 'sigmoid' ? tf.sigmoid(pre) : tf.tanh(pre)];
+      // an LSTM: one sigmoid over all four blocks (one gradient chain, not three), the tanh block cut from pre
+      const sig = split(tf.sigmoid(pre));
+      const raw = split(pre);
+      return acts.map((kind, j) => (kind === 'sigmoid' ? sig[j]! : tf.tanh(raw[j]!)));
+    },
     zeros: () => tf.zeros([batch, plan.hiddenSize]),
     sigmoid: (v) => tf.sigmoid(v),
     tanh: (v) => tf.tanh(v),
