@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { float64, torchSemantics } from './__fixtures__/torch-semantics.js';
-import { applyOptimizer, cloneOptimizerState, createOptimizerState } from './optim.js';
+import { applyOptimizer, cloneOptimizerState, createOptimizerState, updateProvablyFinite } from './optim.js';
+import { createRng } from './random.js';
 import { restoreOptimizerState, trainingStateOf } from './training-state.js';
 import { relativeError } from './tensor.js';
 import { ParamError, SpecError } from './errors.js';
@@ -71,5 +72,43 @@ describe('restoreOptimizerState', () => {
     expect(() => restoreOptimizerState(spec, state)).toThrow(
       'optimizer buffers do not match the spec:\n  - unexpected: exp_avg.lstm.weight_ih_l0\n  - exp_avg.rnn.weight_hh_l0: expected shape [3, 3], got [8]',
     );
+  });
+});
+
+describe('updateProvablyFinite: the bound that lets a step skip its undo copies', () => {
+  const specs = [
+    { type: 'sgd', lr: 0.5, momentum: 0.9, nesterov: true },
+    { type: 'sgd', lr: 1 },
+    { type: 'adam', lr: 1e-2 },
+    { type: 'adamw', lr: 1e-3, weightDecay: 0.1 },
+  ].map((o) => optimizerSpecSchema.parse(o));
+
+  it('holds for ordinary weights and gradients, fails near the top of float32 or for enormous Adam moments', () => {
+    const state = createOptimizerState();
+    for (const spec of specs) expect(updateProvablyFinite(spec, state, { w: Float32Array.of(1, -2) }, { w: Float32Array.of(0.1, 5) }, spec.lr), spec.type).toBe(true);
+    expect(updateProvablyFinite(specs[1]!, state, { w: Float32Array.of(3e38) }, { w: Float32Array.of(-1e38) }, 1)).toBe(false);
+    expect(updateProvablyFinite(specs[2]!, state, { w: Float32Array.of(1) }, { w: Float32Array.of(1e33) }, 1e-2)).toBe(false);
+    expect(updateProvablyFinite(specs[1]!, state, { w: Float32Array.of(1) }, { w: Float32Array.of(NaN) }, 1)).toBe(false);
+  });
+
+  it('never says finite when the update then overflows (seeded fuzz over magnitudes up to 1e38)', () => {
+    const rng = createRng(7);
+    let proved = 0;
+    for (let k = 0; k < 400; k++) {
+      const spec = specs[k % specs.length]!;
+      const state = createOptimizerState();
+      const big = (): number => (rng.uniform() - 0.5) * 10 ** (rng.uniform() * 38.5);
+      const params = { w: Float32Array.from({ length: 4 }, big) };
+      if (k % 3 === 0) applyOptimizer(spec, state, params, { w: Float32Array.from({ length: 4 }, big) }, spec.lr); // momentum buffers
+      const grads = { w: Float32Array.from({ length: 4 }, big) };
+      if (!Array.from(params.w).every(Number.isFinite)) continue;
+      const ok = updateProvablyFinite(spec, state, params, grads, spec.lr);
+      applyOptimizer(spec, state, params, grads, spec.lr);
+      if (ok) {
+        proved++;
+        expect(Array.from(params.w).every(Number.isFinite), `${spec.type} case ${k}`).toBe(true);
+      }
+    }
+    expect(proved).toBeGreaterThan(100); // the bound is not vacuous
   });
 });

@@ -109,3 +109,49 @@ export function applyOptimizer(
     if (squares) squares[name] = { weightSq, deltaSq };
   }
 }
+
+/** float32's largest value, halved: a bound below it leaves room for the float64 → float32 rounding of the result. */
+const SAFE_FLOAT32 = 3.4028234663852886e38 / 2;
+
+function maxAbs(a: NumericArray): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]!);
+    if (!(v <= m)) m = v; // NaN sticks
+  }
+  return m;
+}
+
+/**
+ * Whether `applyOptimizer` provably leaves every weight finite in float32, from one read-only pass over the weights,
+ * gradients and momentum buffers (max magnitudes, no copies): |w'| <= |w| + lr·|d| with |d| bounded from the update
+ * rule (Adam's step by `lr/bc1 · |m'| / eps`). False says only that the bound is not enough; the caller then keeps an
+ * undo copy and checks the result.
+ */
+export function updateProvablyFinite(spec: OptimizerSpec, state: OptimizerState, params: Record<string, NumericArray>, grads: Record<string, NumericArray>, lr: number): boolean {
+  const t = state.step + 1;
+  for (const [name, p] of Object.entries(params)) {
+    const g = grads[name];
+    if (!g) continue;
+    const P = maxAbs(p);
+    const G = maxAbs(g);
+    let bound: number;
+    if (spec.type === 'sgd') {
+      const d = G + spec.weightDecay * P;
+      const buf = state.slots['momentum_buffer']?.[name];
+      const b = spec.momentum === 0 ? 0 : buf ? spec.momentum * maxAbs(buf) + (1 - spec.dampening) * d : d;
+      const step = spec.momentum === 0 ? d : spec.nesterov ? d + spec.momentum * b : b;
+      bound = P + Math.abs(lr) * step;
+    } else {
+      const [b1] = spec.betas;
+      const decoupled = spec.type === 'adamw';
+      const m = state.slots['exp_avg']?.[name];
+      const gi = decoupled ? G : G + spec.weightDecay * P;
+      const mNew = b1 * (m ? maxAbs(m) : 0) + (1 - b1) * gi;
+      const shrunk = decoupled ? P * Math.abs(1 - lr * spec.weightDecay) : P;
+      bound = shrunk + (Math.abs(lr) / (1 - b1 ** t)) * (mNew / spec.eps);
+    }
+    if (!(bound < SAFE_FLOAT32)) return false;
+  }
+  return true;
+}

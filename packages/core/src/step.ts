@@ -1,6 +1,6 @@
 import { clipGradients, globalNorm } from './clip.js';
 import type { NonFinite } from './errors.js';
-import { applyOptimizer, cloneOptimizerState, type OptimizerState, type UpdateSquares } from './optim.js';
+import { applyOptimizer, cloneOptimizerState, updateProvablyFinite, type OptimizerState, type UpdateSquares } from './optim.js';
 import type { ParamStats } from './report.js';
 import { learningRateAt } from './schedule.js';
 import { l2Norm, type NumericArray } from './tensor.js';
@@ -43,16 +43,20 @@ export function applyTrainingStep(
   // A NaN or infinite element makes the float64 total non-finite.
   if (!Number.isFinite(total)) return refuse('gradients', 1);
   const { totalNorm, coef } = clipGradients(grads, config.clip, total);
-  // The optimizer works in place; the copies let a refused update leave no trace.
-  const savedState = cloneOptimizerState(state);
-  const savedParams = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, p.slice()]));
   const squares: Record<string, UpdateSquares> | undefined = gradSq ? {} : undefined;
-  applyOptimizer(config.optimizer, state, params, grads, lr, squares);
-  if (!Object.values(params).every(finiteInFloat32)) {
-    for (const [name, p] of Object.entries(params)) p.set(savedParams[name]!);
-    state.step = savedState.step;
-    state.slots = savedState.slots;
-    return refuse('weights', coef);
+  if (updateProvablyFinite(config.optimizer, state, params, grads, lr)) {
+    applyOptimizer(config.optimizer, state, params, grads, lr, squares);
+  } else {
+    // The optimizer works in place; only an update that might overflow float32 pays for copies to undo it.
+    const savedState = cloneOptimizerState(state);
+    const savedParams = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, p.slice()]));
+    applyOptimizer(config.optimizer, state, params, grads, lr, squares);
+    if (!Object.values(params).every(finiteInFloat32)) {
+      for (const [name, p] of Object.entries(params)) p.set(savedParams[name]!);
+      state.step = savedState.step;
+      state.slots = savedState.slots;
+      return refuse('weights', coef);
+    }
   }
   if (!gradSq || !squares) return { lr, gradNorm: totalNorm, clipCoef: coef };
   const stats: Record<string, ParamStats> = {};

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from './graph.js';
+import { loadOrtRuntime } from './device.js';
 import { liveSessionCount, SessionCache } from './session.js';
 
 function tiny(n: number): Uint8Array {
@@ -23,6 +24,16 @@ describe('SessionCache', () => {
     await cache.releaseAll();
     expect(liveSessionCount()).toBe(base);
     expect(cache.size).toBe(0);
+  });
+
+  it.each(['wasm', 'node'] as const)('on %s, each run hands back outputs of its own (used without a second copy, never overwritten by a later run)', async (device) => {
+    const cache = new SessionCache();
+    const session = await cache.get('k', () => tiny(2), { runtime: loadOrtRuntime(device) });
+    const first = (await session.run({ x: { dims: [2], data: Float32Array.from([1, -2]) } })).y!.data;
+    const second = (await session.run({ x: { dims: [2], data: Float32Array.from([3, 4]) } })).y!.data;
+    expect(second.buffer).not.toBe(first.buffer);
+    expect([Array.from(first), Array.from(second)]).toEqual([[-1, 2], [-3, -4]]);
+    await cache.releaseAll();
   });
 
   it('keeps at most its capacity, releasing the least recently used session', async () => {

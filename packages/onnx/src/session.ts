@@ -73,7 +73,9 @@ export class OnnxSession {
       const out: Fetched = {};
       for (const name of fetch) {
         const t = results[name]!;
-        out[name] = { dims: [...t.dims], data: Float32Array.from(t.data as Float32Array) };
+        // onnxruntime-web and -node both copy each CPU output into a fresh typed array of its own, so it is used as
+        // it is (no second copy); dispose() only drops the tensor's reference to it.
+        out[name] = { dims: [...t.dims], data: t.data as Float32Array };
         t.dispose();
       }
       return out;
