@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, GraphError } from './graph.js';
+import { SessionCache } from './session.js';
 
 describe('Graph shape tracking', () => {
   it('infers the shapes the backward generator relies on', () => {
@@ -81,5 +82,24 @@ describe('Graph shape tracking of the conv ops', () => {
     expect(() => g.op1('Pad', [x, g.constInt64([0, 0, 1, 1, 0, 0, 1, 1])], { mode: 'reflect' })).toThrow('Pad: only mode "constant" is supported');
     const c = g.constFloat([1, 1, 1], [3]);
     expect(() => g.op1('BatchNormalization', [x, c, c, c, c], { training_mode: 1 })).toThrow(/training_mode is not supported.*batchNormTraining/);
+  });
+});
+
+describe('Graph.rename', () => {
+  it('renames a node output in place (no Identity node), also for nodes that already read it; an input or a second name gets an Identity', async () => {
+    const g = new Graph('rename');
+    const x = g.input('x', [2]);
+    const neg = g.op1('Neg', [x]);
+    const twice = g.op1('Add', [neg, neg]); // reads neg before it is renamed
+    g.output(g.rename(neg, 'minus'));
+    g.output(g.rename(g.op1('Mul', [twice, neg]), 'product')); // `neg` still works as a handle after the rename
+    g.output(g.rename(neg, 'minus_again'));
+    g.output(g.rename(x, 'x_copy'));
+    expect(g.opCounts()).toEqual({ Neg: 1, Add: 1, Mul: 1, Identity: 2 });
+    const cache = new SessionCache();
+    const session = await cache.get('k', () => g.toModel());
+    const out = await session.run({ x: { dims: [2], data: Float32Array.from([1, -3]) } });
+    expect([out['minus'], out['product'], out['minus_again'], out['x_copy']].map((t) => Array.from(t!.data))).toEqual([[-1, 3], [2, 18], [-1, 3], [1, -3]]);
+    await cache.releaseAll();
   });
 });

@@ -51,6 +51,9 @@ export class Graph {
   private readonly intConsts = new Map<string, readonly number[]>();
   /** Small constants already in the graph, by shape and value, so repeated scalars share one initializer. */
   private readonly constCache = new Map<string, string>();
+  /** Node outputs renamed to a public name: the producing node writes the public name itself (no Identity node). */
+  private readonly aliases = new Map<string, string>();
+  private readonly produced = new Set<string>();
   private counter = 0;
 
   constructor(readonly name: string) {}
@@ -134,10 +137,10 @@ export class Graph {
   /** Adds a node whose output shapes are inferred; returns its output names. */
   op(opType: string, inputs: readonly string[], attrs: Attrs = {}, outputCount = 1): string[] {
     for (const i of inputs) if (i !== '') this.dims(i);
-    const node: Node = { opType, inputs: [...inputs], outputs: [], attrs };
+    const node: Node = { opType, inputs: inputs.map((i) => this.resolve(i)), outputs: [], attrs };
     const shapes = inferShapes(this, node, outputCount);
     const outputs = shapes.map((s) => this.define(this.fresh(opType.toLowerCase()), s.dims, s.elemType));
-    this.nodes.push({ ...node, outputs });
+    this.push({ ...node, outputs });
     return outputs;
   }
 
@@ -150,15 +153,41 @@ export class Graph {
   opWithShapes(opType: string, inputs: readonly string[], attrs: Attrs, outputDims: readonly (readonly Dim[])[]): string[] {
     for (const i of inputs) if (i !== '') this.dims(i);
     const outputs = outputDims.map((d) => this.define(this.fresh(opType.toLowerCase()), d));
-    this.nodes.push({ opType, inputs: [...inputs], outputs, attrs });
+    this.push({ opType, inputs: inputs.map((i) => this.resolve(i)), outputs, attrs });
     return outputs;
   }
 
-  /** Copies a value to a stable public name (graph outputs users fetch by name). */
+  /**
+   * Gives a value a stable public name (graph outputs users fetch by name). A node's output is renamed in place when
+   * the model is written; a graph input, an initializer or a value renamed once already gets an Identity copy.
+   */
   rename(value: string, name: string): string {
     this.define(name, this.dims(value), this.elemType(value));
-    this.nodes.push({ opType: 'Identity', inputs: [value], outputs: [name], attrs: {} });
+    const v = this.resolve(value);
+    if (this.produced.has(v) && v === value) {
+      const swap = (names: readonly string[]): readonly string[] => (names.includes(v) ? names.map((x) => (x === v ? name : x)) : names);
+      this.nodes.forEach((n, k) => {
+        const [inputs, outputs] = [swap(n.inputs), swap(n.outputs)];
+        if (inputs !== n.inputs || outputs !== n.outputs) this.nodes[k] = { ...n, inputs, outputs };
+      });
+      this.outputs.forEach((o, k) => o.name === v && (this.outputs[k] = { ...o, name }));
+      this.produced.delete(v);
+      this.produced.add(name);
+      this.aliases.set(v, name);
+    } else {
+      this.push({ opType: 'Identity', inputs: [v], outputs: [name], attrs: {} });
+    }
     return name;
+  }
+
+  /** The name a value is written under (its public name once renamed); every node input goes through it. */
+  private resolve(value: string): string {
+    return this.aliases.get(value) ?? value;
+  }
+
+  private push(node: Node): void {
+    for (const o of node.outputs) this.produced.add(o);
+    this.nodes.push(node);
   }
 
   toGraphValue(): GraphValue {
