@@ -73,6 +73,16 @@ export function renderBenchMarkdown(r: BenchResults): string {
 }
 
 /**
+ * Kernels per step that `pnpm bench` measured on 2026-12-04 at commit a05f8f3, before the leaner recurrent graphs
+ * (one input Gemm, folded biases, one Sigmoid per LSTM step), the in-place graph-output renames and tfjs' one LSTM
+ * sigmoid: the "before" the current counts are read against. onnx and onnx-node run the same graphs.
+ */
+const KERNELS_BEFORE: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  tfjs: { 'residual-16x64': 389, 'plain-16x64': 293, 'lstm-h32-t20': 1473, 'lstm-h32-t50': 3633, 'gru-h32-t50': 4033, 'rnn-h32-t50': 1186, 'residual-16x256': 389, 'lstm-h128-t50': 3633, 'residual-8x64': 213, 'residual-32x64': 741, 'lstm-h32-t100': 7233 },
+  onnx: { 'residual-16x64': 235, 'plain-16x64': 203, 'lstm-h32-t20': 1075, 'lstm-h32-t50': 2665, 'gru-h32-t50': 2216, 'rnn-h32-t50': 967, 'residual-16x256': 235, 'lstm-h128-t50': 2665, 'residual-8x64': 131, 'residual-32x64': 443, 'lstm-h32-t100': 5315 },
+};
+
+/**
  * Per backend: kernels per step and their commonest ops, and (where the hand-written baseline runs the same model)
  * the share of the step spent outside it — host-side feeds, copies, norms, optimizer.
  */
@@ -84,18 +94,22 @@ function whereTheTimeGoes(r: BenchResults, label: (id: string) => string): strin
     x.backend.startsWith('onnx') && x.baselineKind === 'same' && x.monitorOffMs !== undefined && x.baselineMs !== undefined
       ? `${Math.max(0, (100 * (x.monitorOffMs - x.baselineMs)) / x.monitorOffMs).toFixed(0)}%`
       : '—';
-  const kernels = (x: BackendRow): string[] =>
-    x.kernels
-      ? [`${x.kernels.perStep} (${x.kernels.source === 'graph' ? 'graph nodes' : 'profiled'})`, x.kernels.top.map(([op, n]) => `${op} ${n}`).join(', ')]
-      : ['—', '—'];
+  const kernels = (x: BackendRow): string[] => {
+    const before = KERNELS_BEFORE[x.backend.startsWith('onnx') ? 'onnx' : x.backend]?.[x.workload];
+    return x.kernels
+      ? [`${x.kernels.perStep} (${x.kernels.source === 'graph' ? 'graph nodes' : 'profiled'})`, before === undefined ? '—' : String(before), x.kernels.top.map(([op, n]) => `${op} ${n}`).join(', ')]
+      : ['—', '—', '—'];
+  };
   return [
     '## Where the time goes',
     '',
     'Kernels per unmonitored step: onnx counts the nodes of the generated training graph (onnxruntime may fuse a few),',
     "tfjs counts what its profiler saw in one step; brain.js runs its own loops. Outside the runtime (onnx): the part of",
     'a step that raw onnxruntime on the same graph does not spend (host-side feeds, output copies, norms, optimizer).',
+    '"Before": the same count at commit a05f8f3, before the recurrent graphs got one input Gemm for all timesteps, folded',
+    "biases and one Sigmoid per LSTM step, graph outputs lost their Identity nodes, and tfjs' LSTM one sigmoid per step.",
     '',
-    table(['workload', 'backend', 'kernels / step', 'commonest ops', 'outside the runtime'], rows.map((x) => [label(x.workload), x.backend, ...kernels(x), share(x)])),
+    table(['workload', 'backend', 'kernels / step', 'before', 'commonest ops', 'outside the runtime'], rows.map((x) => [label(x.workload), x.backend, ...kernels(x), share(x)])),
     '',
   ];
 }
