@@ -15,7 +15,8 @@ export interface RecurrentForward {
  * Core's recurrent plan on ONNX ops, unrolled over `steps` timesteps of `x` `[batch, T, inputSize]`, weights in
  * PyTorch layout. A projection is one `[batch, G*H]` value; the first layer projects every timestep of `x` in one
  * Gemm (its backward is one Gemm too, instead of one per step and a sum over steps), the hidden side is one Gemm per
- * step, and an LSTM's two projections are added before the one Split into gates.
+ * step, and an LSTM's two projections are added before one Sigmoid and one Split into gates. Fewer, larger nodes:
+ * onnxruntime's cost per node, not the arithmetic, bounds these small steps.
  */
 export function recurrentForward(g: Graph, spec: RecurrentSpec, x: string, p: ParamValue, batch: number, steps: number): RecurrentForward {
   const plan = planRecurrent(spec);
