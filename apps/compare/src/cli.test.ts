@@ -319,8 +319,8 @@ describe('gradscope compare (the built CLI)', () => {
     expect(existsSync(join(tmp, 'unused-exp'))).toBe(false);
   });
 
-  it('report rewrites the HTML of a results.json without running anything (here: the committed full MNIST run)', () => {
-    const committed = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'docs', 'reports', 'mnist-full', 'results.json');
+  it('report rewrites the HTML of a results.json without running anything (here: a full MNIST run written by 0.1.0, before verdicts and cures)', () => {
+    const committed = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'results-0.1.0-mnist-full.json');
     const out = join(tmp, 'report-rerendered');
     const r = run('report', committed, '--out', out);
     expect(r.code).toBe(0);

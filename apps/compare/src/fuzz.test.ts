@@ -68,7 +68,7 @@ describe('fuzz: input and target tensors', () => {
   });
 });
 
-const results = JSON.parse(readFileSync(join(repo, 'docs', 'reports', 'mnist-full', 'results.json'), 'utf8')) as unknown;
+const results = JSON.parse(readFileSync(join(repo, 'apps', 'compare', 'src', '__fixtures__', 'results-0.1.0-mnist-full.json'), 'utf8')) as unknown;
 
 /** Every JSON path of a document down to `depth`, arrays sampled at their first two entries. */
 function pathsOf(value: unknown, depth: number, prefix: (string | number)[] = []): (string | number)[][] {

@@ -67,7 +67,7 @@ describe('files a user did not write', () => {
   });
 
   it('report: markup in a received results.json never reaches index.html; a seed with markup is refused by name', () => {
-    const committed = JSON.parse(readFileSync(join(appDir, '..', '..', 'docs', 'reports', 'mnist-full', 'results.json'), 'utf8')) as Record<string, unknown>;
+    const committed = JSON.parse(readFileSync(join(appDir, 'src', '__fixtures__', 'results-0.1.0-mnist-full.json'), 'utf8')) as Record<string, unknown>;
     const out = join(tmp, 'hostile-report');
     committed['startedAt'] = '<script>alert(1)</script>';
     (committed['backends'] as { name: string }[])[0]!.name = 'tfjs<img src=x onerror=alert(2)>';

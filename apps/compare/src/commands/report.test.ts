@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { asCompareResults } from './report.js';
 
 // Issue #19 item 6: results.json is validated on load; every wrong field is named by its JSON path.
-const committed = fileURLToPath(new URL('../../../../docs/reports/mnist-full/results.json', import.meta.url));
+const committed = fileURLToPath(new URL('../__fixtures__/results-0.1.0-mnist-full.json', import.meta.url));
 const valid = (): Record<string, unknown> => JSON.parse(readFileSync(committed, 'utf8')) as Record<string, unknown>;
 
 function problem(edit: (r: Record<string, unknown>) => void): string {
@@ -19,8 +19,15 @@ function problem(edit: (r: Record<string, unknown>) => void): string {
 }
 
 describe('asCompareResults', () => {
-  it('accepts the committed run', () => {
+  it('accepts a run written by 0.1.0', () => {
     expect(problem(() => undefined)).toBe('accepted');
+  });
+
+  it.each(['full', 'time-full', 'time-full-tfjs-brain'])('accepts the committed docs/reports/%s run, with its verdicts', (folder) => {
+    const file = fileURLToPath(new URL(`../../../../docs/reports/${folder}/results.json`, import.meta.url));
+    const results = asCompareResults(JSON.parse(readFileSync(file, 'utf8')), file);
+    expect(results.suite.name).toBe('full');
+    expect(results.verdicts.some((v) => v.claim.startsWith('gates carry the gradient across T = 200') && v.shown)).toBe(true);
   });
 
   it.each([

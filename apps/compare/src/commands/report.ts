@@ -49,7 +49,7 @@ export function registerReport(program: Command, io: CliIO): void {
     .description("rewrite the HTML report of a compare run from its results.json (after an upgrade, or for results someone sent you), without running anything")
     .argument('<results>', 'results.json written by gradscope compare')
     .option('--out <dir>', 'report folder (default: the folder of <results>)')
-    .addHelpText('after', '\nExample:\n  gradscope report docs/reports/mnist-full/results.json --out /tmp/mnist-full')
+    .addHelpText('after', '\nExample:\n  gradscope report docs/reports/full/results.json --out /tmp/full')
     .action(async (path: string, flags: { out?: string }) => {
       const results = asCompareResults(await readJsonFile(path, 'results file'), path);
       const out = flags.out ?? dirname(path);

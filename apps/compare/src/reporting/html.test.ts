@@ -6,7 +6,7 @@ import type { CompareResults } from '../compare/results.js';
 import { escapeHtml, renderReportHtml } from './html.js';
 
 // Issue #19 item 6: a results.json someone sent must not put markup into index.html.
-const committed = fileURLToPath(new URL('../../../../docs/reports/mnist-full/results.json', import.meta.url));
+const committed = fileURLToPath(new URL('../__fixtures__/results-0.1.0-mnist-full.json', import.meta.url));
 const payload = `<script>alert(1)</script><img src=x onerror=alert(2)>"'&`;
 
 /** The committed run with every free-text string (names, labels, reasons, verdicts, machine, times) replaced by markup. */

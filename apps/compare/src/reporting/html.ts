@@ -68,7 +68,9 @@ function timeIntro(r: CompareResults): string {
   // settings from older or hand-edited files may lack fields (the schema keeps them optional): say only what is there
   const t: Partial<SuiteSettings['time']> = r.suite.time;
   const steps = t.optimizer ? `${t.steps ?? '?'} ${t.optimizer.type} steps (lr ${t.optimizer.lr}${t.clip?.type === 'norm' ? `, norm clip ${t.clip.maxNorm}` : ''})` : undefined;
-  const settings = [t.hiddenSize !== undefined && `hidden size ${t.hiddenSize}`, t.batch !== undefined && `batch ${t.batch}`, steps, (t.seeds ?? 1) > 1 && `${t.seeds} seeds`].filter(Boolean);
+  // the seeds that ran (`--only` may have left some out), else the suite's count
+  const seeds = r.time.runs.length > 0 ? new Set(r.time.runs.map((x) => x.seed)).size : (t.seeds ?? 1);
+  const settings = [t.hiddenSize !== undefined && `hidden size ${t.hiddenSize}`, t.batch !== undefined && `batch ${t.batch}`, steps, seeds > 1 && `${seeds} seeds`].filter(Boolean);
   return `The adding problem (sum the two marked values of a sequence of length T; predicting 1.0 scores ${r.time.baselineMse.toFixed(3)})${settings.length ? `, ${settings.join(', ')}` : ''}. An LSTM labelled chrono:T starts with Tallec & Ollivier's chrono forget-gate init (b_f = log U(1, T-1), b_i = -b_f), bias:1 with a constant forget-gate bias of 1. At initialization every cell loses the gradient on its way back through time; the heatmaps show whether training opens a path.`;
 }
 
