@@ -46,3 +46,12 @@ describe('the HTML report escapes every string it shows', () => {
     expect(escapeHtml(`a"b'c<d>&`)).toBe('a&quot;b&#39;c&lt;d&gt;&amp;');
   });
 });
+
+describe('the time section', () => {
+  it('counts the seeds that ran, not the suite setting (a `--only` run may leave some out)', () => {
+    const file = fileURLToPath(new URL('../../../../docs/reports/time-full-tfjs-brain/results.json', import.meta.url));
+    const results = asCompareResults(JSON.parse(readFileSync(file, 'utf8')), file);
+    expect([results.suite.time.seeds, results.only]).toEqual([3, '^(rnn|gru|lstm chrono\\S*) T=200 seed [01]$']);
+    expect(renderReportHtml(results)).toContain('1000 adam steps (lr 0.01, norm clip 1), 2 seeds.');
+  });
+});
