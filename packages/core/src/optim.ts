@@ -123,8 +123,8 @@ function maxAbs(a: NumericArray): number {
 }
 
 /**
- * Whether `applyOptimizer` provably leaves every weight finite in float32, from one read-only pass over the weights,
- * gradients and momentum buffers (max magnitudes, no copies): |w'| <= |w| + lr·|d| with |d| bounded from the update
+ * Whether `applyOptimizer` provably leaves every weight finite in float32, from read-only passes over the weights,
+ * gradients and first-moment buffers (their max magnitudes; no copies, no allocation): |w'| <= |w| + lr·|d| with |d| bounded from the update
  * rule (Adam's step by `lr/bc1 · |m'| / eps`). False says only that the bound is not enough; the caller then keeps an
  * undo copy and checks the result.
  */

@@ -51,7 +51,7 @@ export class Graph {
   private readonly intConsts = new Map<string, readonly number[]>();
   /** Small constants already in the graph, by shape and value, so repeated scalars share one initializer. */
   private readonly constCache = new Map<string, string>();
-  /** Node outputs renamed to a public name: the producing node writes the public name itself (no Identity node). */
+  /** Old handle → public name of node outputs `rename` renamed in place (no Identity node). */
   private readonly aliases = new Map<string, string>();
   private readonly produced = new Set<string>();
   private counter = 0;
@@ -158,8 +158,9 @@ export class Graph {
   }
 
   /**
-   * Gives a value a stable public name (graph outputs users fetch by name). A node's output is renamed in place when
-   * the model is written; a graph input, an initializer or a value renamed once already gets an Identity copy.
+   * Gives a value a stable public name (graph outputs users fetch by name). A node's output is renamed at once, in its
+   * producer and in every node that reads it, and the old handle keeps working for nodes added later; a graph input,
+   * an initializer or a value renamed once already gets an Identity copy.
    */
   rename(value: string, name: string): string {
     this.define(name, this.dims(value), this.elemType(value));
