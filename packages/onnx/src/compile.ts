@@ -6,6 +6,7 @@ import {
 } from '@gradscope/core';
 import { appendBackward } from './autodiff.js';
 import { Graph } from './graph.js';
+import { DataType } from './proto.js';
 import { recurrentForward } from './recurrent.js';
 import { residualForward } from './residual.js';
 import { appendLoss } from './loss.js';
@@ -61,8 +62,6 @@ export class CompileError extends GradscopeError {
  * The L2 norm of each gradient (all of one shape; zeros where a value has no gradient) as one `[n]` output.
  * Stacking them first keeps this at a fixed handful of nodes however many norms there are: onnxruntime's cost per
  * node, not the arithmetic, is what a monitored step would otherwise pay for.
- * Each row is scaled by its largest magnitude before squaring: vanishing gradients reach 1e-29 and below, whose
- * squares underflow float32 (a plain ReduceL2 reports 0 there). An infinite entry makes the norm infinite.
  */
 function normVector(g: Graph, grads: readonly (string | undefined)[], like: string, name: string): void {
   const shape = g.shape(like);
@@ -71,16 +70,15 @@ function normVector(g: Graph, grads: readonly (string | undefined)[], like: stri
   normRows(g, g.op1('Reshape', [g.op1('Concat', parts, { axis: 0 }), g.constInt64([grads.length, size])]), name);
 }
 
-/** The L2 norm of each row of `stacked` `[n, size]` as one `[n]` output, with `normVector`'s scaling. */
+/**
+ * The L2 norm of each row of `stacked` `[n, size]` as one `[n]` output. The squares are summed in float64:
+ * vanishing gradients reach 1e-29 and below, whose float32 squares underflow (a plain ReduceL2 reports 0 there),
+ * and two passes over the data (Cast, ReduceSumSquare) cost less than scaling each row by its largest magnitude.
+ * An infinite entry makes the norm infinite.
+ */
 function normRows(g: Graph, stacked: string, name: string): void {
-  const n = g.shape(stacked)[0]!;
-  const max = g.op1('ReduceMax', [g.op1('Abs', [stacked])], { axes: [1], keepdims: 1 });
-  const scale = g.op1('Where', [g.op1('Equal', [max, g.constFloat(0)]), g.constFloat(1), max]);
-  const scaled = g.op1('ReduceL2', [g.op1('Div', [stacked, scale])], { axes: [1], keepdims: 0 });
-  const flatScale = g.op1('Reshape', [scale, g.constInt64([n])]);
-  const norm = g.op1('Mul', [scaled, flatScale]);
-  const infinite = g.op1('Equal', [flatScale, g.constFloat(Infinity)]);
-  g.output(g.rename(g.op1('Where', [infinite, flatScale, norm]), name));
+  const squares = g.op1('ReduceSumSquare', [g.op1('Cast', [stacked], { to: DataType.DOUBLE })], { axes: [1], keepdims: 0 });
+  g.output(g.rename(g.op1('Cast', [g.op1('Sqrt', [squares])], { to: DataType.FLOAT }), name));
 }
 
 /** Per block: the fraction of its activation units (every layer's) that are zero for every example of the batch. */

@@ -493,7 +493,8 @@ function inferShapes(g: Graph, node: Node, outputCount: number): OutMeta[] {
     case 'ReduceMean':
     case 'ReduceMax':
     case 'ReduceL2':
-      return float(reduceDims(d(0), intsAttr(attrs, 'axes'), intAttr(attrs, 'keepdims', 1) === 1));
+    case 'ReduceSumSquare':
+      return [{ dims: reduceDims(d(0), intsAttr(attrs, 'axes'), intAttr(attrs, 'keepdims', 1) === 1), elemType: g.elemType(inputs[0]!) }];
     default:
       throw new GraphError(`no shape rule for op "${op}"`);
   }

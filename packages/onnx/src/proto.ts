@@ -9,7 +9,7 @@ export const IR_VERSION = 8;
 export const OPSET_VERSION = 17;
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, BOOL: 9, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, BOOL: 9, INT64: 7, DOUBLE: 11 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 /** A dimension: a fixed size, or a symbolic name (`batch`) for a size chosen at run time. */
