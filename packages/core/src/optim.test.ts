@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { float64, torchSemantics } from './__fixtures__/torch-semantics.js';
-import { applyOptimizer, cloneOptimizerState, createOptimizerState, updateProvablyFinite } from './optim.js';
+import { applyOptimizer, cloneOptimizerState, createOptimizerState, scanStep, updateProvablyFinite, type OptimizerState } from './optim.js';
 import { createRng } from './random.js';
 import { restoreOptimizerState, trainingStateOf } from './training-state.js';
 import { relativeError } from './tensor.js';
@@ -76,6 +76,9 @@ describe('restoreOptimizerState', () => {
 });
 
 describe('updateProvablyFinite: the bound that lets a step skip its undo copies', () => {
+  type Spec = ReturnType<typeof optimizerSpecSchema.parse>;
+  const provablyFinite = (spec: Spec, state: OptimizerState, params: Record<string, Float32Array>, grads: Record<string, Float32Array>, lr: number): boolean =>
+    updateProvablyFinite(spec, state, scanStep(spec, state, params, grads), lr);
   const specs = [
     { type: 'sgd', lr: 0.5, momentum: 0.9, nesterov: true },
     { type: 'sgd', lr: 1 },
@@ -85,10 +88,26 @@ describe('updateProvablyFinite: the bound that lets a step skip its undo copies'
 
   it('holds for ordinary weights and gradients, fails near the top of float32 or for enormous Adam moments', () => {
     const state = createOptimizerState();
-    for (const spec of specs) expect(updateProvablyFinite(spec, state, { w: Float32Array.of(1, -2) }, { w: Float32Array.of(0.1, 5) }, spec.lr), spec.type).toBe(true);
-    expect(updateProvablyFinite(specs[1]!, state, { w: Float32Array.of(3e38) }, { w: Float32Array.of(-1e38) }, 1)).toBe(false);
-    expect(updateProvablyFinite(specs[2]!, state, { w: Float32Array.of(1) }, { w: Float32Array.of(1e33) }, 1e-2)).toBe(false);
-    expect(updateProvablyFinite(specs[1]!, state, { w: Float32Array.of(1) }, { w: Float32Array.of(NaN) }, 1)).toBe(false);
+    for (const spec of specs) expect(provablyFinite(spec, state, { w: Float32Array.of(1, -2) }, { w: Float32Array.of(0.1, 5) }, spec.lr), spec.type).toBe(true);
+    expect(provablyFinite(specs[1]!, state, { w: Float32Array.of(3e38) }, { w: Float32Array.of(-1e38) }, 1)).toBe(false);
+    expect(provablyFinite(specs[2]!, state, { w: Float32Array.of(1) }, { w: Float32Array.of(1e33) }, 1e-2)).toBe(false);
+    expect(provablyFinite(specs[1]!, state, { w: Float32Array.of(1) }, { w: Float32Array.of(NaN) }, 1)).toBe(false);
+  });
+
+  it('scanStep reads ||g||², max |g|, max |θ| and max |moment| in one pass; a NaN anywhere stays NaN', () => {
+    const sgd = specs[1]!;
+    const state = createOptimizerState();
+    const scan = scanStep(sgd, state, { w: Float32Array.of(1, -7, 2), b: Float32Array.of(0.5, 0.25) }, { w: Float32Array.of(3, -4, 12), b: Float32Array.of(-1, 0) });
+    expect(scan).toEqual({ w: { gradSq: 169, grad: 12, weight: 7 }, b: { gradSq: 1, grad: 1, weight: 0.5 } });
+    for (const at of [0, 1, 2, 3, 4]) {
+      const g = Float32Array.of(1, 2, 3, 4, 5);
+      g[at] = NaN;
+      const s = scanStep(sgd, state, { w: Float32Array.of(9, 8, 7, 6, 5) }, { w: g })['w']!;
+      expect([s.gradSq, s.grad, s.weight], `NaN at ${at}`).toEqual([NaN, NaN, 9]);
+    }
+    const momentum = specs[0]!;
+    applyOptimizer(momentum, state, { w: Float32Array.of(1, 1) }, { w: Float32Array.of(2, -3) }, momentum.lr);
+    expect(scanStep(momentum, state, { w: Float32Array.of(1, 1) }, { w: Float32Array.of(1, 1) })['w']!.moment).toBe(3);
   });
 
   it('never says finite when the update then overflows (seeded fuzz over magnitudes up to 1e38)', () => {
@@ -102,7 +121,7 @@ describe('updateProvablyFinite: the bound that lets a step skip its undo copies'
       if (k % 3 === 0) applyOptimizer(spec, state, params, { w: Float32Array.from({ length: 4 }, big) }, spec.lr); // momentum buffers
       const grads = { w: Float32Array.from({ length: 4 }, big) };
       if (!Array.from(params.w).every(Number.isFinite)) continue;
-      const ok = updateProvablyFinite(spec, state, params, grads, spec.lr);
+      const ok = provablyFinite(spec, state, params, grads, spec.lr);
       applyOptimizer(spec, state, params, grads, spec.lr);
       if (ok) {
         proved++;

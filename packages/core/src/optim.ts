@@ -66,6 +66,11 @@ export function applyOptimizer(
     if (spec.type === 'sgd') {
       const { momentum, dampening, nesterov, weightDecay } = spec;
       const mom = momentum !== 0 ? slot(state, 'momentum_buffer', name, p) : undefined;
+      if (!mom && !squares) {
+        // Plain SGD, unmonitored: the commonest step, kept free of the branches below (same arithmetic).
+        for (let i = 0; i < p.length; i++) p[i] = p[i]! - lr * (g[i]! + weightDecay * p[i]!);
+        continue;
+      }
       for (let i = 0; i < p.length; i++) {
         let d = g[i]! + weightDecay * p[i]!;
         if (mom) {
@@ -113,41 +118,107 @@ export function applyOptimizer(
 /** float32's largest value, halved: a bound below it leaves room for the float64 → float32 rounding of the result. */
 const SAFE_FLOAT32 = 3.4028234663852886e38 / 2;
 
+/** What one read-only pass over a parameter tells a step: ||g||² and the max magnitudes its finiteness bound needs. */
+export interface ParamScan {
+  /** Sum of the gradient's squares, in float64 (NaN or Infinity when an element is). */
+  gradSq: number;
+  /** max |g| (NaN when an element is NaN). */
+  grad: number;
+  /** max |θ|. */
+  weight: number;
+  /** max |first-moment buffer| (SGD's momentum buffer, Adam's exp_avg); absent before the buffer exists. */
+  moment?: number;
+}
+
+/** The first-moment slot whose magnitude bounds this optimizer's next update, if it keeps one. */
+function momentSlot(spec: OptimizerSpec): string | undefined {
+  if (spec.type !== 'sgd') return 'exp_avg';
+  return spec.momentum === 0 ? undefined : 'momentum_buffer';
+}
+
+/**
+ * One pass per parameter over its weights, gradient and first-moment buffer, read-only: everything a step needs
+ * before it updates (the global norm from `gradSq`, the finiteness bound from the magnitudes). Two accumulators
+ * of each kind let the loop run at memory speed instead of waiting on one chain of float64 additions.
+ */
+export function scanStep(spec: OptimizerSpec, state: OptimizerState, params: Record<string, NumericArray>, grads: Record<string, NumericArray>): Record<string, ParamScan> {
+  const slotName = momentSlot(spec);
+  const out: Record<string, ParamScan> = {};
+  for (const [name, g] of Object.entries(grads)) {
+    const p = params[name];
+    if (!p) continue;
+    const m = slotName ? state.slots[slotName]?.[name] : undefined;
+    out[name] = { ...scanPair(g, p), ...(m && { moment: maxAbs(m) }) };
+  }
+  return out;
+}
+
+function scanPair(g: NumericArray, p: NumericArray): ParamScan {
+  let s0 = 0;
+  let s1 = 0;
+  let g0 = 0;
+  let g1 = 0;
+  let w0 = 0;
+  let w1 = 0;
+  const even = g.length - (g.length % 2);
+  for (let i = 0; i < even; i += 2) {
+    const a = g[i]!;
+    const b = g[i + 1]!;
+    s0 += a * a;
+    s1 += b * b;
+    const ga = Math.abs(a);
+    const gb = Math.abs(b);
+    if (ga > g0 || ga !== ga) g0 = ga; // a NaN, once seen, stays: nothing compares greater than it
+    if (gb > g1 || gb !== gb) g1 = gb;
+    const wa = Math.abs(p[i]!);
+    const wb = Math.abs(p[i + 1]!);
+    if (wa > w0 || wa !== wa) w0 = wa;
+    if (wb > w1 || wb !== wb) w1 = wb;
+  }
+  if (even < g.length) {
+    const a = g[even]!;
+    s0 += a * a;
+    const ga = Math.abs(a);
+    if (ga > g0 || ga !== ga) g0 = ga;
+    const wa = Math.abs(p[even]!);
+    if (wa > w0 || wa !== wa) w0 = wa;
+  }
+  return { gradSq: s0 + s1, grad: nanMax(g0, g1), weight: nanMax(w0, w1) };
+}
+
+function nanMax(a: number, b: number): number {
+  return a <= b ? b : b <= a ? a : NaN;
+}
+
 function maxAbs(a: NumericArray): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const v = Math.abs(a[i]!);
-    if (!(v <= m)) m = v; // NaN sticks
+    if (v > m || v !== v) m = v;
   }
   return m;
 }
 
 /**
- * Whether `applyOptimizer` provably leaves every weight finite in float32, from read-only passes over the weights,
- * gradients and first-moment buffers (their max magnitudes; no copies, no allocation): |w'| <= |w| + lr·|d| with |d| bounded from the update
- * rule (Adam's step by `lr/bc1 · |m'| / eps`). False says only that the bound is not enough; the caller then keeps an
- * undo copy and checks the result.
+ * Whether `applyOptimizer` provably leaves every weight finite in float32, from a step's scan (`scanStep`, with
+ * `grad` already scaled by any clipping): |w'| <= |w| + lr·|d| with |d| bounded from the update rule (Adam's step by
+ * `lr/bc1 · |m'| / eps`). False says only that the bound is not enough; the caller then keeps an undo copy and
+ * checks the result.
  */
-export function updateProvablyFinite(spec: OptimizerSpec, state: OptimizerState, params: Record<string, NumericArray>, grads: Record<string, NumericArray>, lr: number): boolean {
+export function updateProvablyFinite(spec: OptimizerSpec, state: OptimizerState, scans: Record<string, ParamScan>, lr: number): boolean {
   const t = state.step + 1;
-  for (const [name, p] of Object.entries(params)) {
-    const g = grads[name];
-    if (!g) continue;
-    const P = maxAbs(p);
-    const G = maxAbs(g);
+  for (const { weight: P, grad: G, moment } of Object.values(scans)) {
     let bound: number;
     if (spec.type === 'sgd') {
       const d = G + spec.weightDecay * P;
-      const buf = state.slots['momentum_buffer']?.[name];
-      const b = spec.momentum === 0 ? 0 : buf ? spec.momentum * maxAbs(buf) + (1 - spec.dampening) * d : d;
+      const b = spec.momentum === 0 ? 0 : moment !== undefined ? spec.momentum * moment + (1 - spec.dampening) * d : d;
       const step = spec.momentum === 0 ? d : spec.nesterov ? d + spec.momentum * b : b;
       bound = P + Math.abs(lr) * step;
     } else {
       const [b1] = spec.betas;
       const decoupled = spec.type === 'adamw';
-      const m = state.slots['exp_avg']?.[name];
       const gi = decoupled ? G : G + spec.weightDecay * P;
-      const mNew = b1 * (m ? maxAbs(m) : 0) + (1 - b1) * gi;
+      const mNew = b1 * (moment ?? 0) + (1 - b1) * gi;
       const shrunk = decoupled ? P * Math.abs(1 - lr * spec.weightDecay) : P;
       bound = shrunk + (Math.abs(lr) / (1 - b1 ** t)) * (mNew / spec.eps);
     }

@@ -1,6 +1,6 @@
-import { clipGradients, globalNorm } from './clip.js';
+import { clipGradients } from './clip.js';
 import type { NonFinite } from './errors.js';
-import { applyOptimizer, cloneOptimizerState, updateProvablyFinite, type OptimizerState, type UpdateSquares } from './optim.js';
+import { applyOptimizer, cloneOptimizerState, scanStep, updateProvablyFinite, type OptimizerState, type ParamScan, type UpdateSquares } from './optim.js';
 import type { ParamStats } from './report.js';
 import { learningRateAt } from './schedule.js';
 import { l2Norm, type NumericArray } from './tensor.js';
@@ -29,8 +29,10 @@ export function applyTrainingStep(
   withStats: boolean,
   loss: number,
 ): AppliedStep {
-  const gradSq = withStats ? squaredNorms(grads) : undefined;
-  const total = gradSq ? Math.sqrt(Object.values(gradSq).reduce((a, b) => a + b, 0)) : globalNorm(Object.values(grads));
+  // One read-only pass per parameter gives the global norm, the report's per-parameter norms and the bound below.
+  const scans = scanStep(config.optimizer, state, params, grads);
+  const gradSq = withStats ? Object.fromEntries(Object.entries(scans).map(([name, s]) => [name, s.gradSq])) : undefined;
+  const total = Math.sqrt(Object.values(scans).reduce((a, s) => a + s.gradSq, 0));
   const lr = learningRateAt(config.schedule, config.optimizer.lr, state.step);
   const refuse = (nonFinite: NonFinite, clipCoef: number): AppliedStep => ({
     lr,
@@ -44,7 +46,7 @@ export function applyTrainingStep(
   if (!Number.isFinite(total)) return refuse('gradients', 1);
   const { totalNorm, coef } = clipGradients(grads, config.clip, total);
   const squares: Record<string, UpdateSquares> | undefined = gradSq ? {} : undefined;
-  if (updateProvablyFinite(config.optimizer, state, params, grads, lr)) {
+  if (updateProvablyFinite(config.optimizer, state, clippedScans(scans, config, coef), lr)) {
     applyOptimizer(config.optimizer, state, params, grads, lr, squares);
   } else {
     // The optimizer works in place; only an update that might overflow float32 pays for copies to undo it.
@@ -82,12 +84,13 @@ function unchangedStats(params: Record<string, NumericArray>, gradSq: Record<str
   return stats;
 }
 
-function squaredNorms(arrays: Record<string, NumericArray>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, a] of Object.entries(arrays)) {
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-    out[name] = s;
-  }
-  return out;
+/**
+ * The scans with max |g| as clipping left it: norm clipping scales every gradient by `coef`, value clipping caps
+ * it. (Rounding the clipped values to float32 can add one part in 2^24, inside the bound's factor-2 margin.)
+ */
+function clippedScans(scans: Record<string, ParamScan>, config: TrainingConfig, coef: number): Record<string, ParamScan> {
+  const clip = config.clip;
+  if (!clip || (clip.type === 'norm' && coef === 1)) return scans;
+  const cap = (g: number): number => (clip.type === 'norm' ? g * coef : Math.min(g, clip.clipValue));
+  return Object.fromEntries(Object.entries(scans).map(([name, s]) => [name, { ...s, grad: cap(s.grad) }]));
 }
